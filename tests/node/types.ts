@@ -1,0 +1,35 @@
+// Compiled by `tsc --noEmit` in make test: the public .d.ts must describe the API as used here.
+import { IrelError, load, VERSION, type ImageReference, type MapResult } from 'irel';
+
+const irel = await load();
+const v: string = VERSION + irel.version;
+
+const parsed = irel.parse('busybox');
+if (parsed.ok) {
+  const ref: ImageReference = parsed.reference;
+  const parts: string[] = [ref.domain, ref.path, ref.tag, ref.digest, ref.familiar, ...ref.synonyms];
+  void parts;
+} else {
+  const code: string = parsed.error.code;
+  void code;
+}
+
+const results: MapResult[] = irel.mapAll('example.com/team', ['a', 'b'], { preserveTagDigest: false });
+for (const r of results) {
+  const text: string = r.ok ? r.output : r.error.message;
+  void text;
+}
+
+try {
+  irel.mapReference('example.com/team', 'busybox');
+} catch (e) {
+  if (e instanceof IrelError) {
+    const side: '' | 'source' | 'target' = e.side;
+    void side;
+  }
+}
+
+const fromBytes = await load({ wasmBinary: new Uint8Array(0) });
+// @ts-expect-error map needs a prefix and a reference
+fromBytes.map('only-one-argument');
+void v;
