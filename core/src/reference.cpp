@@ -92,6 +92,13 @@ std::string_view OfficialShortName(std::string_view path) {
   return path.substr(kLibrary.size());
 }
 
+// Docker Hub paths whose first component would be read as a domain ("foo.bar/x") must keep
+// their "docker.io/" to mean the same repository.
+bool PathNeedsDomain(std::string_view path) {
+  const auto slash = path.find('/');
+  return slash != npos && LooksLikeDomain(path.substr(0, slash));
+}
+
 bool IsHex64(std::string_view s) {
   return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
            return IsDigit(c) || (c >= 'a' && c <= 'f');
@@ -221,12 +228,12 @@ std::string Reference::String() const { return Name() + Suffix(); }
 
 std::string Reference::Familiar() const {
   std::string out;
-  if (domain == kDockerHubDomain) {
+  if (domain != kDockerHubDomain || PathNeedsDomain(path)) {
+    out = Name();
+  } else {
     // A 64-hex short name would read as an image ID, so such a name keeps its "library/".
     const auto short_name = OfficialShortName(path);
     out = short_name.empty() || IsHex64(short_name) ? path : std::string(short_name);
-  } else {
-    out = Name();
   }
   return out + Suffix();
 }
@@ -234,7 +241,7 @@ std::string Reference::Familiar() const {
 std::vector<std::string> Reference::Synonyms() const {
   std::vector<std::string> names{Name()};
   if (domain == kDockerHubDomain) {
-    names.push_back(path);
+    if (!PathNeedsDomain(path)) names.push_back(path);
     const auto short_name = OfficialShortName(path);
     if (!short_name.empty() && !IsHex64(short_name)) names.emplace_back(short_name);
     names.push_back("index.docker.io/" + path);

@@ -62,6 +62,7 @@ INSTANTIATE_TEST_SUITE_P(
         ValidCase{"underscore_first_component_is_path", "test_com/foo", "docker.io", "test_com/foo", "", "", "test_com/foo"},
         ValidCase{"uppercase_first_component_is_domain", "Docker/docker", "Docker", "docker", "", "", "Docker/docker"},
         ValidCase{"separators", "a__b/c---d/e.f_g", "docker.io", "a__b/c---d/e.f_g", "", "", "a__b/c---d/e.f_g"},
+        ValidCase{"hub_path_looking_like_a_domain_keeps_it", "docker.io/foo.bar/baz", "docker.io", "foo.bar/baz", "", "", "docker.io/foo.bar/baz"},
         ValidCase{"single_chars", "d/t", "docker.io", "d/t", "", "", "d/t"},
         ValidCase{"hex64_with_domain", "docker.io/1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a", "docker.io", "library/1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a", "", "", "library/1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a"},
         ValidCase{"hex63_is_a_name", "dbcc1c35ac38df41fd2f5e4130b32ffdb93ebae8b3dbe638c23575912276fc9", "docker.io", "library/dbcc1c35ac38df41fd2f5e4130b32ffdb93ebae8b3dbe638c23575912276fc9", "", "", "dbcc1c35ac38df41fd2f5e4130b32ffdb93ebae8b3dbe638c23575912276fc9"},
@@ -160,6 +161,7 @@ INSTANTIATE_TEST_SUITE_P(
         SynonymCase{"official_tag_digest", "index.docker.io/library/ubuntu:18.10@" + kSha,
                     {"ubuntu:18.10@" + kSha, "library/ubuntu:18.10@" + kSha, "docker.io/library/ubuntu:18.10@" + kSha, "index.docker.io/library/ubuntu:18.10@" + kSha}},
         SynonymCase{"user_repo", "istio/proxyv2", {"istio/proxyv2", "docker.io/istio/proxyv2", "index.docker.io/istio/proxyv2"}},
+        SynonymCase{"hub_path_looking_like_a_domain", "docker.io/foo.bar/baz", {"docker.io/foo.bar/baz", "index.docker.io/foo.bar/baz"}},
         SynonymCase{"other_registry", "gcr.io/a/b:1", {"gcr.io/a/b:1"}}),
     [](const auto& info) { return std::string(info.param.label); });
 
