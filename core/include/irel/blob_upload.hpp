@@ -1,0 +1,67 @@
+#pragma once
+// The push of one blob as a state machine (OCI distribution spec, "Pushing blobs"):
+//   mount  POST /blobs/uploads/?mount=D&from=R   201 -> done (no bytes sent), 202 -> upload
+//   start  POST /blobs/uploads/                  202 + Location
+//   whole  PUT  <location>&digest=D  (body)      201 -> done            (small blobs)
+//   chunk  PATCH <location> (Content-Range)      202 + Location + Range (large blobs, repeated)
+//   finish PUT  <location>&digest=D  (no body)   201 -> done
+//   status GET  <location>                       204 + Range: where to resume after a failure
+// Every response carries a new Location; the latest one is always used. Offsets are tracked from
+// the Range header the registry returns, since some registries ignore Content-Range.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "irel/error.hpp"
+#include "irel/http_exchange.hpp"
+#include "irel/registry_endpoint.hpp"
+
+namespace irel {
+
+struct BlobUploadOptions {
+  std::string mount_from;                          // repository on the same registry, or empty
+  std::int64_t chunk_size = 16 << 20;              // bytes per PATCH
+  std::int64_t single_put_max = 16 << 20;          // blobs up to this size go in one PUT
+};
+
+class BlobUpload {
+ public:
+  enum class State { Pending, Done, Failed };
+
+  BlobUpload(Endpoint target, std::string digest, std::int64_t size, BlobUploadOptions options = {});
+
+  State state() const { return state_; }
+  bool mounted() const { return mounted_; }
+  const Error& error() const { return error_; }
+  std::int64_t committed() const { return offset_; }  // bytes the registry confirmed
+
+  // The next request to perform (only while Pending).
+  HttpRequest Next() const;
+  // The final response to that request (after auth and redirects were handled by the driver).
+  void OnResponse(const HttpResponse& response);
+  // The request failed without a usable response (connection reset, retryable status, timeout):
+  // the next request asks the registry where to resume, or restarts the session.
+  void OnInterrupted();
+
+ private:
+  enum class Step { Mount, Start, Whole, Chunk, Finish, Status };
+  void Fail(const HttpResponse& r, const char* what);
+  bool TakeLocation(const HttpResponse& r);
+
+  Endpoint target_;
+  std::string digest_;
+  std::int64_t size_;
+  BlobUploadOptions options_;
+  Step step_;
+  std::string location_;
+  std::int64_t offset_ = 0;
+  std::int64_t sent_ = 0;  // length of the chunk in flight
+  State state_ = State::Pending;
+  bool mounted_ = false;
+  Error error_;
+};
+
+// "0-1023" or "bytes=0-1023" -> 1024 (the next offset); nullopt when malformed.
+std::optional<std::int64_t> NextOffsetFromRange(std::string_view range);
+
+}  // namespace irel

@@ -1,0 +1,166 @@
+#include "irel/blob_upload.hpp"
+
+#include "irel/registry_error.hpp"
+
+namespace irel {
+
+std::optional<std::int64_t> NextOffsetFromRange(std::string_view range) {
+  if (range.rfind("bytes=", 0) == 0) range.remove_prefix(6);
+  const auto dash = range.find('-');
+  if (dash == std::string_view::npos || dash + 1 >= range.size()) return std::nullopt;
+  std::int64_t end = 0;
+  for (char c : range.substr(dash + 1)) {
+    if (c < '0' || c > '9' || end > (std::int64_t{1} << 56)) return std::nullopt;
+    end = end * 10 + (c - '0');
+  }
+  return end + 1;
+}
+
+BlobUpload::BlobUpload(Endpoint target, std::string digest, std::int64_t size, BlobUploadOptions options)
+    : target_(std::move(target)), digest_(std::move(digest)), size_(size), options_(std::move(options)) {
+  if (options_.chunk_size <= 0) options_.chunk_size = 16 << 20;
+  step_ = options_.mount_from.empty() ? Step::Start : Step::Mount;
+}
+
+HttpRequest BlobUpload::Next() const {
+  HttpRequest r;
+  switch (step_) {
+    case Step::Mount:
+      r = {"POST", target_.MountUrl(digest_, options_.mount_from), {}, false, 0, 0, "mount"};
+      r.headers.emplace_back("Content-Length", "0");
+      break;
+    case Step::Start:
+      r = {"POST", target_.UploadUrl(), {}, false, 0, 0, "start"};
+      r.headers.emplace_back("Content-Length", "0");
+      break;
+    case Step::Whole:
+      r = {"PUT", AppendQuery(location_, "digest", digest_), {}, true, 0, size_, "whole"};
+      r.headers.emplace_back("Content-Type", "application/octet-stream");
+      r.headers.emplace_back("Content-Length", std::to_string(size_));
+      break;
+    case Step::Chunk: {
+      const std::int64_t len = std::min(options_.chunk_size, size_ - offset_);
+      r = {"PATCH", location_, {}, true, offset_, len, "chunk"};
+      r.headers.emplace_back("Content-Type", "application/octet-stream");
+      r.headers.emplace_back("Content-Length", std::to_string(len));
+      r.headers.emplace_back("Content-Range", std::to_string(offset_) + "-" + std::to_string(offset_ + len - 1));
+      break;
+    }
+    case Step::Finish:
+      r = {"PUT", AppendQuery(location_, "digest", digest_), {}, false, 0, 0, "finish"};
+      r.headers.emplace_back("Content-Length", "0");
+      break;
+    case Step::Status:
+      r = {"GET", location_, {}, false, 0, 0, "status"};
+      break;
+  }
+  return r;
+}
+
+bool BlobUpload::TakeLocation(const HttpResponse& r) {
+  const auto loc = HeaderValue(r.headers, "Location");
+  if (loc.empty()) return !location_.empty();  // keep the previous one
+  const auto resolved = ResolveLocation(step_ == Step::Start || step_ == Step::Mount ? target_.UploadUrl() : location_, loc);
+  if (!resolved) return false;
+  location_ = resolved.value();
+  return true;
+}
+
+void BlobUpload::Fail(const HttpResponse& r, const char* what) {
+  state_ = State::Failed;
+  const auto host = target_.registry;
+  error_ = RegistryError(r.status, r.body, RegistryExchange{Side::Target, Next().method, host,
+                                                            std::string(what) + " " + digest_ + " to " + target_.repository});
+}
+
+void BlobUpload::OnResponse(const HttpResponse& r) {
+  if (state_ != State::Pending) return;
+  const auto after_session_open = [&] {
+    if (!TakeLocation(r)) {
+      state_ = State::Failed;
+      error_ = Error{"LOCATION_INVALID", "target registry " + target_.registry +
+                                             " opened an upload without a usable Location header",
+                     Side::Target};
+      return;
+    }
+    offset_ = 0;
+    if (size_ <= options_.single_put_max) step_ = Step::Whole;
+    else step_ = size_ == 0 ? Step::Finish : Step::Chunk;
+  };
+  switch (step_) {
+    case Step::Mount:
+      if (r.status == 201) {
+        mounted_ = true;
+        offset_ = size_;
+        state_ = State::Done;
+      } else if (r.status == 202) {
+        after_session_open();  // the registry declined the mount and opened an upload instead
+      } else {
+        // Some registries refuse mount outright; a plain upload still works.
+        step_ = Step::Start;
+      }
+      return;
+    case Step::Start:
+      if (r.status == 202) return after_session_open();
+      return Fail(r, "open an upload of");
+    case Step::Whole:
+    case Step::Finish:
+      if (r.status == 201 || r.status == 204) {
+        const auto got = HeaderValue(r.headers, "Docker-Content-Digest");
+        if (!got.empty() && got != digest_) {
+          state_ = State::Failed;
+          error_ = Error{"DIGEST_MISMATCH", "target registry " + target_.registry + " stored " + std::string(got) +
+                                                " instead of " + digest_, Side::Target};
+          return;
+        }
+        offset_ = size_;
+        state_ = State::Done;
+        return;
+      }
+      return Fail(r, "commit blob");
+    case Step::Chunk:
+      if (r.status == 202 || r.status == 204) {
+        TakeLocation(r);
+        const auto next = NextOffsetFromRange(HeaderValue(r.headers, "Range"));
+        // Registries that omit Range accepted the whole chunk.
+        offset_ = next ? *next : offset_ + std::min(options_.chunk_size, size_ - offset_);
+        if (offset_ >= size_) step_ = Step::Finish;
+        return;
+      }
+      if (r.status == 416) return OnInterrupted();  // out of step: ask where we are
+      return Fail(r, "upload a chunk of blob");
+    case Step::Status:
+      if (r.status == 204 || r.status == 202) {
+        TakeLocation(r);
+        const auto next = NextOffsetFromRange(HeaderValue(r.headers, "Range"));
+        offset_ = next ? *next : 0;
+        step_ = offset_ >= size_ ? Step::Finish : Step::Chunk;
+        return;
+      }
+      // The session is gone (expired or never existed): start over.
+      location_.clear();
+      offset_ = 0;
+      step_ = Step::Start;
+      return;
+  }
+}
+
+void BlobUpload::OnInterrupted() {
+  if (state_ != State::Pending) return;
+  switch (step_) {
+    case Step::Mount:
+    case Step::Start:
+      return;  // repeat the same POST
+    case Step::Whole:
+      location_.clear();  // a failed single PUT leaves the session unusable
+      step_ = Step::Start;
+      return;
+    case Step::Chunk:
+    case Step::Finish:
+    case Step::Status:
+      step_ = Step::Status;
+      return;
+  }
+}
+
+}  // namespace irel
