@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "convert.hpp"
 #include "irel/path_mapping.hpp"
 #include "irel/reference.hpp"
 #include "irel/repo_prefix.hpp"
@@ -12,17 +13,7 @@
 namespace {
 
 using emscripten::val;
-
-val ErrorObject(const irel::Error& e) {
-  val err = val::object();
-  err.set("code", e.code);
-  err.set("message", e.message);
-  err.set("side", std::string(irel::SideName(e.side)));
-  val out = val::object();
-  out.set("ok", false);
-  out.set("error", err);
-  return out;
-}
+using irel::bindings::ErrorObject;
 
 val ReferenceObject(const irel::Reference& r) {
   val out = val::object();

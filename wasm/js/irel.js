@@ -2,6 +2,9 @@
 // and node.js differ only in how they fetch the .wasm bytes.
 import createIrelCore from '../dist/irel-core.js';
 import { IrelError } from './errors.js';
+import { copyImage } from './registry/copy.js';
+import { imageDigest } from './registry/digest.js';
+import { DEFAULT_RETRY } from './registry/retry.js';
 import { VERSION } from './version.js';
 
 function errorData(e) {
@@ -12,9 +15,14 @@ function errorData(e) {
 
 export class Irel {
   #core;
+  #env;
+  #transports = new Map();
+  #tokens = new Map();
 
-  constructor(core) {
+  /** env: how this environment does I/O (transport, credentials, hashing); see index.js, node.js. */
+  constructor(core, env) {
     this.#core = core;
+    this.#env = env;
   }
 
   get version() {
@@ -69,8 +77,55 @@ export class Irel {
   mapAll(prefix, inputs, options) {
     return Array.from(inputs, (input) => this.map(prefix, input, options));
   }
+
+  /** The digest of the image or index `ref` names, as its registry serves it. */
+  async digest(ref, options = {}) {
+    return imageDigest(this.#context(options), ref, options);
+  }
+
+  /**
+   * Copies the image or index `src` to `dst` with its digest preserved. Resolves to a summary:
+   * { source, target, digest, sourceDigest, rewritten, platforms, manifests, blobs, bytes }.
+   */
+  async copy(src, dst, options = {}) {
+    return copyImage(this.#context(options), src, dst, options);
+  }
+
+  #context(options) {
+    const key = JSON.stringify([options.caFiles ?? [], !!options.skipTlsVerify, options.proxyBase ?? '']);
+    let transport = this.#transports.get(key);
+    if (!transport) {
+      transport = this.#env.createTransport(options);
+      this.#transports.set(key, transport);
+    }
+    return {
+      core: this.#core,
+      transport,
+      credentials: this.#env.credentials(options.credentials),
+      insecureRegistries: options.insecureRegistries ?? [],
+      tokens: this.#tokens,
+      retry: { ...DEFAULT_RETRY, ...options.retry },
+      newHash: this.#env.newHash,
+      hashBytes: this.#env.hashBytes,
+    };
+  }
+
+  /** Releases network connections (Node keeps them alive between copies). */
+  close() {
+    for (const t of this.#transports.values()) t.close?.();
+    this.#transports.clear();
+  }
 }
 
-export async function createIrel(moduleArgs) {
-  return new Irel(await createIrelCore(moduleArgs));
+/** Credentials given as options: { 'registry:port': { username, password } } or a function. */
+export function optionCredentials(given) {
+  if (typeof given === 'function') return given;
+  const table = given ?? {};
+  return async (registry) => table[registry] ?? null;
+}
+
+/** makeEnv(core) -> { createTransport(options), credentials(given), newHash(), hashBytes(bytes) }. */
+export async function createIrel(moduleArgs, makeEnv) {
+  const core = await createIrelCore(moduleArgs);
+  return new Irel(core, makeEnv(core));
 }

@@ -2,12 +2,14 @@
 // input failed, 2 for a usage error.
 import { parseArgs } from 'node:util';
 
-import { load, VERSION } from '../node.js';
+import { IrelError, load, VERSION } from '../node.js';
+import { copyCommand } from './copy.js';
+import { digestCommand } from './digest.js';
 import { mapCommand } from './map.js';
 import { parseCommand } from './parse.js';
 import { UsageError } from './usage-error.js';
 
-const COMMANDS = [parseCommand, mapCommand];
+const COMMANDS = [parseCommand, mapCommand, digestCommand, copyCommand];
 
 function mainUsage() {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -57,6 +59,10 @@ export async function run(argv, io) {
     }
     return await command.run(parsed, io, await load());
   } catch (e) {
+    if (e instanceof IrelError) {
+      io.stderr.write(`irel ${name}: ${e.message}${e.code ? ` [${e.code}]` : ''}\n`);
+      return 1;
+    }
     if (!(e instanceof UsageError)) throw e;
     const where = e.command ? `irel ${e.command.name}` : 'irel';
     io.stderr.write(`${where}: ${e.message}\n`);

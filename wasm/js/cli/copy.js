@@ -1,0 +1,70 @@
+import { createProgress, formatBytes } from './progress.js';
+import { REGISTRY_OPTIONS, REGISTRY_USAGE, registryOptions } from './registry-options.js';
+import { UsageError } from './usage-error.js';
+
+export const copyCommand = {
+  name: 'copy',
+  summary: 'copy an image or index to another repository, digest preserved',
+  usage: `Usage: irel copy [OPTIONS] SRC DST
+
+Copies the image or index SRC to DST with the same digest: every platform of a multi-arch image,
+blobs the target already has skipped, blobs mounted across repositories of one registry, big
+layers streamed in chunks. The tag of DST is written last, only once everything it points to is
+in place. Prints "copied SRC to DST with content digest sha256:..." on standard output.
+
+Options:
+  -j, --jobs N                      blobs in flight at once (default 4)
+      --platform OS/ARCH[/VARIANT]  copy only these platforms of an index (repeatable); the copy
+                                    then gets a new digest, which the output says
+      --include-nondistributable    also copy foreign (non-distributable) layers
+  -q, --quiet                       no progress on standard error
+${REGISTRY_USAGE}
+
+Exit status: 0 copied, 1 failure (the error says which side failed), 2 usage error.`,
+  options: {
+    jobs: { type: 'string', short: 'j' },
+    platform: { type: 'string', multiple: true },
+    'include-nondistributable': { type: 'boolean' },
+    quiet: { type: 'boolean', short: 'q' },
+    ...REGISTRY_OPTIONS,
+  },
+
+  async run({ values, positionals }, io, irel) {
+    if (positionals.length !== 2) throw new UsageError('expected SRC and DST', this);
+    const [src, dst] = positionals;
+    const refs = [src, dst].map((r) => irel.parse(r));
+    for (const r of refs) if (!r.ok) throw new UsageError(`${JSON.stringify(r.input)}: ${r.error.message}`, this);
+    const jobs = values.jobs === undefined ? 4 : Number(values.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError('--jobs must be an integer from 1 to 64', this);
+    const progress = createProgress(io.stderr, { quiet: values.quiet });
+    const controller = new AbortController();
+    const onSignal = () => controller.abort(new Error('interrupted'));
+    process.once('SIGINT', onSignal);
+    try {
+      const summary = await irel.copy(src, dst, {
+        jobs,
+        platforms: values.platform ?? [],
+        includeNondistributable: !!values['include-nondistributable'],
+        signal: controller.signal,
+        onProgress: progress.onProgress,
+        ...registryOptions(values, { src: refs[0].reference.domain, dst: refs[1].reference.domain }),
+      });
+      progress.finish();
+      let line = `copied ${src} to ${dst} with content digest ${summary.digest}`;
+      if (summary.rewritten) {
+        line += ` (only ${summary.platforms.join(', ')}: the source index ${summary.sourceDigest} was filtered, so the digest differs)`;
+      }
+      io.stdout.write(`${line}\n`);
+      if (!values.quiet) {
+        const b = summary.blobs;
+        io.stderr.write(`blobs: ${b.uploaded} uploaded (${formatBytes(summary.bytes.uploaded)}), ${b.mounted} mounted, ` +
+          `${b.skipped} already present${b.foreign ? `, ${b.foreign} foreign not copied` : ''}; ${summary.manifests} manifests\n`);
+      }
+      return 0;
+    } finally {
+      progress.finish();
+      process.removeListener('SIGINT', onSignal);
+      irel.close();
+    }
+  },
+};

@@ -1,0 +1,24 @@
+// How the package does I/O in browsers and workers: fetch (optionally through the forwarding
+// proxy), credentials only from options (kept in memory), SHA-256 in WebAssembly.
+import { optionCredentials } from './irel.js';
+import { createFetchTransport } from './registry/transport-fetch.js';
+
+export function browserEnv(core) {
+  const newHash = () => {
+    const h = new core.Sha256();
+    return {
+      update: (bytes) => h.update(bytes),
+      digest: () => {
+        const d = h.digest();
+        h.delete();
+        return d;
+      },
+    };
+  };
+  return {
+    createTransport: (options) => createFetchTransport({ proxyBase: options.proxyBase }),
+    credentials: optionCredentials,
+    newHash,
+    hashBytes: (bytes) => core.sha256Digest(bytes),
+  };
+}

@@ -1,0 +1,106 @@
+// The Node transport: node:http/https with keep-alive agents, custom CAs and --skip-tls-verify,
+// streaming responses, and redirects followed for GET/HEAD without carrying Authorization to
+// another host.
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
+
+const MAX_REDIRECTS = 5;
+
+export function createNodeTransport({ caFiles = [], skipTlsVerify = false, maxSockets = 16 } = {}) {
+  const ca = caFiles.length ? caFiles.map((f) => readFileSync(f)) : undefined;
+  const agents = {
+    'http:': new http.Agent({ keepAlive: true, maxSockets }),
+    'https:': new https.Agent({
+      keepAlive: true,
+      maxSockets,
+      // Custom CAs are added to, not substituted for, the system's roots.
+      ca: ca ? [...tls.rootCertificates, ...ca] : undefined,
+      rejectUnauthorized: !skipTlsVerify,
+    }),
+  };
+
+  function once({ method, url, headers, body, signal }) {
+    return new Promise((resolve, reject) => {
+      const u = new URL(url);
+      const lib = u.protocol === 'https:' ? https : http;
+      const h = { ...headers };
+      if (body && h['Content-Length'] === undefined && h['content-length'] === undefined) {
+        h['Content-Length'] = String(body.length);
+      }
+      const req = lib.request(u, { method, headers: h, agent: agents[u.protocol], signal }, (res) => resolve(res));
+      req.on('error', reject);
+      req.end(body ?? undefined);
+    });
+  }
+
+  return {
+    async send(request) {
+      let { url, headers } = request;
+      for (let hop = 0; ; hop++) {
+        const res = await once({ ...request, url, headers });
+        const location = res.headers.location;
+        const redirect = [301, 302, 303, 307, 308].includes(res.statusCode) && location &&
+          (request.method === 'GET' || request.method === 'HEAD');
+        if (!redirect || hop === MAX_REDIRECTS) return wrapNodeResponse(res, url);
+        res.resume();
+        const next = new URL(location, url);
+        if (next.host !== new URL(url).host) {
+          // Blob storage behind a redirect gets no registry credentials.
+          headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'authorization'));
+        }
+        url = next.toString();
+      }
+    },
+    close() {
+      for (const a of Object.values(agents)) a.destroy();
+    },
+  };
+}
+
+function wrapNodeResponse(res, url) {
+  return {
+    status: res.statusCode,
+    url,
+    header: (name) => {
+      const v = res.headers[name.toLowerCase()];
+      return Array.isArray(v) ? v.join(', ') : v ?? '';
+    },
+    headerPairs: () => {
+      const out = [];
+      for (let i = 0; i < res.rawHeaders.length; i += 2) out.push([res.rawHeaders[i], res.rawHeaders[i + 1]]);
+      return out;
+    },
+    async *chunks() {
+      for await (const chunk of res) yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    },
+    async bytes(limit = Infinity) {
+      const parts = [];
+      let n = 0;
+      for await (const chunk of res) {
+        n += chunk.length;
+        if (n > limit) {
+          res.destroy();
+          throw new RangeError(`response larger than ${limit} bytes`);
+        }
+        parts.push(chunk);
+      }
+      const b = Buffer.concat(parts, n);
+      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    },
+    async text(limit = 1 << 16) {
+      const parts = [];
+      let n = 0;
+      for await (const chunk of res) {
+        if (n < limit) parts.push(chunk);
+        n += chunk.length;
+      }
+      return Buffer.concat(parts).toString('utf8').slice(0, limit);
+    },
+    async drain() {
+      res.resume();
+      await new Promise((resolve) => (res.readableEnded ? resolve() : res.once('close', resolve)));
+    },
+  };
+}

@@ -1,0 +1,158 @@
+// Reads one source blob as a stream in the byte ranges an upload asks for, hashing every byte
+// once, resuming an interrupted download with a Range request, and verifying size and digest
+// when the last byte has been read, before that byte is sent anywhere.
+import { IrelError } from '../errors.js';
+import { backoffMs, sleep } from './retry.js';
+
+export class BlobReader {
+  #client;
+  #url;
+  #descriptor;
+  #hash;
+  #newHash;
+  #onBytes;
+  #iterator = null;
+  #carry = null; // bytes read from the stream beyond the last range
+  #pos = 0; // bytes consumed from the stream and hashed
+  #last = null; // { offset, bytes } of the last range, kept for re-sends
+
+  constructor({ client, url, descriptor, newHash, onBytes = () => {} }) {
+    this.#client = client;
+    this.#url = url;
+    this.#descriptor = descriptor;
+    this.#newHash = newHash;
+    this.#hash = newHash();
+    this.#onBytes = onBytes;
+  }
+
+  async read(offset, length) {
+    const last = this.#last;
+    if (last && offset >= last.offset && offset + length <= last.offset + last.bytes.length) {
+      return last.bytes.subarray(offset - last.offset, offset - last.offset + length);
+    }
+    let streamPos = this.#pos - (this.#carry?.length ?? 0); // bytes handed out so far
+    if (offset < streamPos) {
+      await this.#restart(); // the target lost data we already streamed by: read it again
+      streamPos = 0;
+    }
+    if (offset > streamPos) await this.#take(offset - streamPos); // skip ahead (still hashed)
+    const bytes = await this.#take(length);
+    this.#last = { offset, bytes };
+    if (offset + length === this.#descriptor.size) await this.#verifyEnd();
+    return bytes;
+  }
+
+  /** Releases the source stream (after a mount, a failure, or a cancel). */
+  close() {
+    return this.#closeStream();
+  }
+
+  async #restart() {
+    await this.#closeStream();
+    this.#hash = this.#newHash();
+    this.#pos = 0;
+    this.#carry = null;
+    this.#last = null;
+  }
+
+  async #closeStream() {
+    if (this.#iterator) await this.#iterator.return?.().catch(() => {});
+    this.#iterator = null;
+  }
+
+  // Exactly `length` bytes from the current position.
+  async #take(length) {
+    const out = new Uint8Array(length);
+    let filled = 0;
+    while (filled < length) {
+      let chunk = this.#carry;
+      this.#carry = null;
+      if (!chunk) chunk = await this.#nextChunk();
+      const n = Math.min(chunk.length, length - filled);
+      out.set(chunk.subarray(0, n), filled);
+      filled += n;
+      if (n < chunk.length) this.#carry = chunk.subarray(n);
+    }
+    return out;
+  }
+
+  // The next chunk of the stream (hashed), reopening it from #pos after a failure.
+  async #nextChunk() {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (!this.#iterator) {
+          await this.#open();
+          if (this.#carry) {
+            const carried = this.#carry; // already hashed while skipping a Range-less answer
+            this.#carry = null;
+            return carried;
+          }
+        }
+        const { done, value } = await this.#iterator.next();
+        if (done) {
+          this.#iterator = null;
+          throw new IrelError({
+            code: 'BLOB_SIZE_MISMATCH',
+            message: `source blob ${this.#descriptor.digest} ended after ${this.#pos} bytes; its descriptor says ${this.#descriptor.size}`,
+            side: 'source',
+          });
+        }
+        const chunk = value;
+        if (this.#pos + chunk.length > this.#descriptor.size) {
+          throw new IrelError({
+            code: 'BLOB_SIZE_MISMATCH',
+            message: `source blob ${this.#descriptor.digest} is larger than the ${this.#descriptor.size} bytes its descriptor says`,
+            side: 'source',
+          });
+        }
+        this.#hash.update(chunk);
+        this.#pos += chunk.length;
+        this.#onBytes(chunk.length);
+        return chunk;
+      } catch (e) {
+        if (e instanceof IrelError) throw e;
+        await this.#closeStream();
+        if (attempt + 1 >= 5) throw this.#client.networkError(e, { method: 'GET', url: this.#url });
+        await sleep(backoffMs(attempt, null));
+      }
+    }
+  }
+
+  async #open() {
+    const headers = this.#pos > 0 ? { Range: `bytes=${this.#pos}-` } : {};
+    const res = await this.#client.send({ method: 'GET', url: this.#url, headers });
+    if (res.status !== 200 && res.status !== 206) {
+      throw await this.#client.error(res, 'GET', `blob ${this.#descriptor.digest}`);
+    }
+    const iterator = res.chunks()[Symbol.asyncIterator]();
+    if (this.#pos > 0 && res.status === 200) {
+      // The registry ignored Range: drop what we already have.
+      let skip = this.#pos;
+      while (skip > 0) {
+        const { done, value } = await iterator.next();
+        if (done) break;
+        if (value.length > skip) {
+          this.#carry = value.subarray(skip);
+          this.#hash.update(this.#carry);
+          this.#pos += this.#carry.length;
+          skip = 0;
+        } else {
+          skip -= value.length;
+        }
+      }
+    }
+    this.#iterator = iterator;
+  }
+
+  async #verifyEnd() {
+    const digest = this.#hash.digest();
+    await this.#closeStream();
+    if (digest !== this.#descriptor.digest) {
+      throw new IrelError({
+        code: 'DIGEST_MISMATCH',
+        message: `source blob ${this.#descriptor.digest} has content that hashes to ${digest}: nothing was committed`,
+        side: 'source',
+      });
+    }
+  }
+}

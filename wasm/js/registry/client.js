@@ -1,0 +1,194 @@
+// One side of a transfer talking to one registry: adds credentials (Basic, or the Bearer token
+// flow with tokens cached per scope set and refreshed on 401), retries repeatable requests with
+// backoff, and turns failures into IrelError data naming the side. Credentials never appear in
+// errors, logs or progress events.
+import { IrelError } from '../errors.js';
+import { backoffMs, DEFAULT_RETRY, sleep } from './retry.js';
+
+const textEncoder = new TextEncoder();
+
+function base64(text) {
+  const bytes = textEncoder.encode(text);
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin);
+}
+
+export class RegistryClient {
+  #core;
+  #transport;
+  #credentials;
+  #scopes;
+  #tokens;
+  #retry;
+  #signal;
+  #auth = null; // the Authorization header value in use
+  #authInFlight = null;
+
+  /**
+   * side: 'source' | 'target'; registry: host as named ('docker.io'); scopes: token scopes;
+   * credentials: async (registry) => {username, password} | {identityToken} | null;
+   * tokens: a Map shared between clients to reuse tokens for identical scope sets.
+   */
+  constructor({ core, transport, credentials, side, registry, scopes, tokens = new Map(), retry = DEFAULT_RETRY, signal }) {
+    this.#core = core;
+    this.#transport = transport;
+    this.#credentials = credentials ?? (async () => null);
+    this.side = side;
+    this.registry = registry;
+    this.#scopes = scopes;
+    this.#tokens = tokens;
+    this.#retry = retry;
+    this.#signal = signal;
+  }
+
+  /**
+   * Performs a request. With retry (the default) network errors and retryable statuses are
+   * retried; without, they are returned or thrown so the caller's state machine decides.
+   * A 401 is answered with credentials once in either case.
+   */
+  async send(request, { body = null, retry = true } = {}) {
+    let refreshed = false;
+    for (let attempt = 0; ; attempt++) {
+      const headers = { ...request.headers };
+      if (this.#auth) headers.Authorization = this.#auth;
+      let res;
+      try {
+        res = await this.#transport.send({ method: request.method, url: request.url, headers, body, signal: this.#signal });
+      } catch (e) {
+        if (this.#signal?.aborted) throw this.#signal.reason;
+        if (!retry || attempt + 1 >= this.#retry.attempts) throw this.networkError(e, request);
+        await sleep(backoffMs(attempt, null, this.#retry), this.#signal);
+        continue;
+      }
+      if (res.status === 401 && !refreshed) {
+        const challenge = res.header('WWW-Authenticate');
+        await res.drain();
+        refreshed = true;
+        if (await this.#authenticate(challenge, headers.Authorization)) {
+          attempt--; // answering a challenge is not a retry
+          continue;
+        }
+        return res; // no credentials that could help: the caller reports UNAUTHORIZED
+      }
+      if (retry && this.#core.isRetryableStatus(res.status) && attempt + 1 < this.#retry.attempts) {
+        const retryAfter = res.header('Retry-After');
+        await res.drain();
+        await sleep(backoffMs(attempt, retryAfter, this.#retry), this.#signal);
+        continue;
+      }
+      return res;
+    }
+  }
+
+  /** An IrelError for a failed response, with the registry's own error code. */
+  async error(res, method, what) {
+    const body = method === 'HEAD' ? '' : await res.text().catch(() => '');
+    const r = this.#core.registryError(res.status, body, this.side, method, this.registry, what);
+    return new IrelError(r.error);
+  }
+
+  networkError(e, request) {
+    const cause = e?.code ? `${e.code}: ${e.message}` : String(e?.message ?? e);
+    return new IrelError({
+      code: 'NETWORK_ERROR',
+      message: `${this.side} registry ${this.registry}: ${request.method} ${new URL(request.url).pathname} failed: ${cause}`,
+      side: this.side,
+    });
+  }
+
+  // Concurrent 401s share one token request.
+  async #authenticate(challengeHeader, usedAuth) {
+    if (this.#authInFlight) return this.#authInFlight;
+    if (this.#auth && this.#auth !== usedAuth) return true; // another request already refreshed it
+    this.#authInFlight = this.#doAuthenticate(challengeHeader).finally(() => {
+      this.#authInFlight = null;
+    });
+    return this.#authInFlight;
+  }
+
+  async #doAuthenticate(challengeHeader) {
+    if (!challengeHeader) return false;
+    const parsed = this.#core.parseAuthChallenges(challengeHeader);
+    if (!parsed.ok) throw new IrelError({ ...parsed.error, side: this.side });
+    const creds = await this.#credentials(this.registry);
+    const bearer = parsed.challenges.find((c) => c.scheme === 'bearer');
+    if (bearer) {
+      const key = `${bearer.params.realm}|${bearer.params.service ?? ''}|${this.#scopes.join(' ')}`;
+      const cached = this.#tokens.get(key);
+      if (cached && cached.expires > Date.now() && `Bearer ${cached.token}` !== this.#auth) {
+        this.#auth = `Bearer ${cached.token}`;
+        return true;
+      }
+      const token = await this.#fetchToken(bearer, creds);
+      this.#tokens.set(key, { token: token.token, expires: Date.now() + (token.expiresIn - 10) * 1000 });
+      this.#auth = `Bearer ${token.token}`;
+      return true;
+    }
+    const basic = parsed.challenges.find((c) => c.scheme === 'basic');
+    if (basic && creds?.username !== undefined) {
+      const next = `Basic ${base64(`${creds.username}:${creds.password}`)}`;
+      if (next === this.#auth) return false; // these credentials were already refused
+      this.#auth = next;
+      return true;
+    }
+    return false;
+  }
+
+  async #fetchToken(challenge, creds) {
+    const built = this.#core.tokenUrl(challenge, this.#scopes);
+    if (!built.ok) throw new IrelError({ ...built.error, side: this.side });
+    let request;
+    if (creds?.identityToken) {
+      // An identity token is an OAuth2 refresh token (docker login with a credential helper).
+      const url = new URL(built.url);
+      const form = new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: creds.identityToken,
+        service: url.searchParams.get('service') ?? '',
+        client_id: 'irel',
+        scope: url.searchParams.getAll('scope').join(' '),
+      });
+      request = {
+        method: 'POST',
+        url: `${url.origin}${url.pathname}`,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: textEncoder.encode(form.toString()),
+      };
+    } else {
+      const headers = {};
+      if (creds?.username !== undefined) headers.Authorization = `Basic ${base64(`${creds.username}:${creds.password}`)}`;
+      request = { method: 'GET', url: built.url, headers, body: null };
+    }
+    for (let attempt = 0; ; attempt++) {
+      let res;
+      try {
+        res = await this.#transport.send({ ...request, signal: this.#signal });
+      } catch (e) {
+        if (this.#signal?.aborted) throw this.#signal.reason;
+        if (attempt + 1 >= this.#retry.attempts) throw this.networkError(e, request);
+        await sleep(backoffMs(attempt, null, this.#retry), this.#signal);
+        continue;
+      }
+      if (this.#core.isRetryableStatus(res.status) && attempt + 1 < this.#retry.attempts) {
+        const retryAfter = res.header('Retry-After');
+        await res.drain();
+        await sleep(backoffMs(attempt, retryAfter, this.#retry), this.#signal);
+        continue;
+      }
+      if (res.status !== 200) {
+        await res.drain();
+        const code = res.status === 401 || res.status === 403 ? 'UNAUTHORIZED' : 'AUTH_TOKEN_FAILED';
+        const hint = creds ? 'check the credentials' : `no credentials found for ${this.registry}: docker login ${this.registry}`;
+        throw new IrelError({
+          code,
+          message: `${this.side} registry ${this.registry}: the token server ${new URL(request.url).host} answered ${res.status} (${hint})`,
+          side: this.side,
+        });
+      }
+      const token = this.#core.parseTokenResponse(await res.text(1 << 20));
+      if (!token.ok) throw new IrelError({ ...token.error, side: this.side });
+      return token;
+    }
+  }
+}
