@@ -1,4 +1,6 @@
 // Playwright in Debian's Chromium (npx playwright install cannot work here; see the toolchain notes).
+import { fileURLToPath } from 'node:url';
+
 import { defineConfig } from '@playwright/test';
 
 const PORT = Number(process.env.IREL_E2E_PORT ?? 18080);
@@ -21,7 +23,7 @@ export default defineConfig({
   },
   webServer: {
     command: `node proxy/server.js --port ${PORT}`,
-    cwd: '..',
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
     url: `http://127.0.0.1:${PORT}/web/`,
     reuseExistingServer: false,
     timeout: 30_000,

@@ -67,8 +67,12 @@ export async function copyImage(ctx, srcText, dstText, options = {}) {
     summary.sourceDigest = root.digest;
     emit({ type: 'manifest', phase: 'fetched', digest: root.digest, mediaType: root.mediaType });
 
-    const dstRef = targetRef(src, dst, root.digest, platforms.length > 0);
+    let dstRef = targetRef(src, dst, root.digest);
 
+    if (platforms.length === 0 && dst.digest && dst.digest !== root.digest) {
+      throw new IrelError({ code: 'DIGEST_MISMATCH', side: 'target',
+        message: `target ${dstText} names digest ${dst.digest} but the source is ${root.digest}` });
+    }
     // Fast path: the target already holds this exact root, so everything under it too.
     if (platforms.length === 0 && await hasManifest(core, dstClient, dst, root.digest)) {
       await pushManifest(core, dstClient, dst, dstRef, { bytes: root.bytes, mediaType: root.mediaType, digest: root.digest });
@@ -104,6 +108,7 @@ export async function copyImage(ctx, srcText, dstText, options = {}) {
       const blobs = walk.blobs();
       const manifests = walk.pushOrder();
       Object.assign(summary, { digest: info.rootDigest, rewritten: info.rootRewritten, platforms: info.platforms });
+      if (dstRef === root.digest) dstRef = info.rootDigest; // a filtered index has its own digest
       summary.bytes.total = info.totalBlobBytes;
       if (dst.digest && dst.digest !== info.rootDigest) {
         throw new IrelError({
@@ -140,13 +145,13 @@ export async function copyImage(ctx, srcText, dstText, options = {}) {
   }
 }
 
-// Where the root goes: the target's tag, else its digest, else the source's tag, else by digest.
-function targetRef(src, dst, digest, filtered) {
+// Where the root goes: the target's tag, else its digest; with neither, by digest when the source
+// was named by digest only, else "latest" (as docker, skopeo and crane do).
+function targetRef(src, dst, digest) {
   if (dst.tag) return dst.tag;
   if (dst.digest) return dst.digest;
-  if (src.tag && !src.digest) return src.tag;
-  if (!src.digest && !filtered) return 'latest';
-  return digest;
+  if (src.digest && !src.tag) return digest;
+  return 'latest';
 }
 
 function reference(ep, ref) {
