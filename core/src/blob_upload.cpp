@@ -117,6 +117,13 @@ void BlobUpload::OnResponse(const HttpResponse& r) {
         state_ = State::Done;
         return;
       }
+      if (r.status == 400 && interruptions_ > 0 && restarts_ < 2) {
+        ++restarts_;
+        location_.clear();
+        offset_ = 0;
+        step_ = Step::Start;
+        return;
+      }
       return Fail(r, "commit blob");
     case Step::Chunk:
       if (r.status == 202 || r.status == 204) {
@@ -147,6 +154,7 @@ void BlobUpload::OnResponse(const HttpResponse& r) {
 
 void BlobUpload::OnInterrupted() {
   if (state_ != State::Pending) return;
+  ++interruptions_;
   switch (step_) {
     case Step::Mount:
     case Step::Start:

@@ -43,7 +43,7 @@ Endpoint EndpointFor(const Reference& ref, const TransportPolicy& policy) {
                      std::find(insecure.begin(), insecure.end(), HostWithoutPort(ref.domain)) != insecure.end();
   // Docker Hub's API host differs from its name.
   const std::string host = ref.domain == kDockerHubDomain ? "registry-1.docker.io" : ref.domain;
-  return Endpoint{ref.domain, (plain ? "http://" : "https://") + host, ref.path};
+  return Endpoint{ref.domain, "https://" + host, ref.path, plain};
 }
 
 std::string Endpoint::ManifestUrl(std::string_view ref) const {

@@ -7,7 +7,7 @@ namespace irel {
 namespace {
 
 const std::string D = "sha256:" + std::string(64, 'd');
-const Endpoint kTarget = EndpointFor(*ParseReference("localhost:5000/team/app"), {});
+const Endpoint kTarget{"localhost:5000", "http://localhost:5000", "team/app", true};
 
 HttpResponse Resp(int status, Headers headers = {}, std::string body = "") {
   return HttpResponse{status, std::move(headers), std::move(body)};
@@ -124,6 +124,17 @@ INSTANTIATE_TEST_SUITE_P(
             {"PUT", S1 + "&digest=" + D, "whole", {}, 0, 10, true},
             {"POST", U, "start", Resp(202, kOpen)},
             {"PUT", S1 + "&digest=" + D, "whole", Resp(201), 0, 10}},
+          BlobUpload::State::Done, false, ""},
+        UploadCase{"digest_rejected_after_an_interruption_sends_the_blob_again", 10, Chunked(8), {
+            {"POST", U, "start", Resp(202, kOpen)},
+            {"PATCH", S1, "chunk", {}, 0, 8, true},
+            {"GET", S1, "status", Resp(204, {{"Range", "0-7"}})},
+            {"PATCH", S1, "chunk", Resp(202, {{"Range", "0-9"}}), 8, 2},
+            {"PUT", S1 + "&digest=" + D, "finish", Resp(400, {}, R"({"errors":[{"code":"DIGEST_INVALID"}]})")},
+            {"POST", U, "start", Resp(202, kOpen)},
+            {"PATCH", S1, "chunk", Resp(202, {{"Range", "0-7"}}), 0, 8},
+            {"PATCH", S1, "chunk", Resp(202, {{"Range", "0-9"}}), 8, 2},
+            {"PUT", S1 + "&digest=" + D, "finish", Resp(201)}},
           BlobUpload::State::Done, false, ""},
         UploadCase{"denied_push_is_a_target_error", 10, {}, {
             {"POST", U, "start", Resp(403, {}, R"({"errors":[{"code":"DENIED","message":"denied"}]})")}},

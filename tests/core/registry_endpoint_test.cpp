@@ -10,30 +10,33 @@ struct EndpointCase {
   std::string ref;
   std::vector<std::string> insecure;
   std::string base_url;
+  bool plain_http_allowed;
 };
 
 class FindsEndpoints : public ::testing::TestWithParam<EndpointCase> {};
 
-TEST_P(FindsEndpoints, HttpsUnlessLoopbackOrInsecure) {
+TEST_P(FindsEndpoints, HttpsWithPlainFallbackOnlyForLoopbackOrInsecure) {
   const auto& c = GetParam();
   const auto e = EndpointFor(*ParseReference(c.ref), TransportPolicy{c.insecure});
   EXPECT_EQ(e.base_url, c.base_url);
+  EXPECT_EQ(e.plain_http_allowed, c.plain_http_allowed);
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Endpoint, FindsEndpoints,
-    ::testing::Values(EndpointCase{"docker_hub", "busybox", {}, "https://registry-1.docker.io"},
-                      EndpointCase{"remote", "quay.io/a/b", {}, "https://quay.io"},
-                      EndpointCase{"loopback_ip", "127.0.0.1:5000/a", {}, "http://127.0.0.1:5000"},
-                      EndpointCase{"localhost", "localhost:5000/a", {}, "http://localhost:5000"},
-                      EndpointCase{"ipv6_loopback", "[::1]:5000/a", {}, "http://[::1]:5000"},
-                      EndpointCase{"insecure_named_with_port", "reg.lan:5000/a", {"reg.lan:5000"}, "http://reg.lan:5000"},
-                      EndpointCase{"insecure_named_host_only", "reg.lan:5000/a", {"reg.lan"}, "http://reg.lan:5000"},
-                      EndpointCase{"not_insecure", "reg.lan:5000/a", {"other.lan"}, "https://reg.lan:5000"}),
+    ::testing::Values(EndpointCase{"docker_hub", "busybox", {}, "https://registry-1.docker.io", false},
+                      EndpointCase{"remote", "quay.io/a/b", {}, "https://quay.io", false},
+                      EndpointCase{"loopback_ip", "127.0.0.1:5000/a", {}, "https://127.0.0.1:5000", true},
+                      EndpointCase{"localhost", "localhost:5000/a", {}, "https://localhost:5000", true},
+                      EndpointCase{"ipv6_loopback", "[::1]:5000/a", {}, "https://[::1]:5000", true},
+                      EndpointCase{"insecure_named_with_port", "reg.lan:5000/a", {"reg.lan:5000"}, "https://reg.lan:5000", true},
+                      EndpointCase{"insecure_named_host_only", "reg.lan:5000/a", {"reg.lan"}, "https://reg.lan:5000", true},
+                      EndpointCase{"not_insecure", "reg.lan:5000/a", {"other.lan"}, "https://reg.lan:5000", false}),
     [](const auto& info) { return std::string(info.param.label); });
 
 TEST(Endpoint, BuildsDistributionUrls) {
-  const auto e = EndpointFor(*ParseReference("localhost:5000/team/app"), {});
+  auto e = EndpointFor(*ParseReference("localhost:5000/team/app"), {});
+  e.base_url = e.PlainBaseUrl();
   EXPECT_EQ(e.ManifestUrl("v1"), "http://localhost:5000/v2/team/app/manifests/v1");
   EXPECT_EQ(e.BlobUrl("sha256:ab"), "http://localhost:5000/v2/team/app/blobs/sha256:ab");
   EXPECT_EQ(e.UploadUrl(), "http://localhost:5000/v2/team/app/blobs/uploads/");

@@ -32,6 +32,8 @@ val EndpointObject(const Endpoint& e) {
   out.set("registry", e.registry);
   out.set("baseUrl", e.base_url);
   out.set("repository", e.repository);
+  out.set("plainHttpAllowed", e.plain_http_allowed);
+  out.set("plainBaseUrl", e.PlainBaseUrl());
   return out;
 }
 

@@ -10,6 +10,7 @@ import { createNodeTransport } from './node/transport.js';
 export function nodeEnv() {
   let docker;
   return {
+    probeSchemes: true,
     createTransport: (options) => createNodeTransport({ caFiles: options.caFiles, skipTlsVerify: options.skipTlsVerify }),
     credentials: (given) => {
       const fromOptions = optionCredentials(given);

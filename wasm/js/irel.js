@@ -18,6 +18,7 @@ export class Irel {
   #env;
   #transports = new Map();
   #tokens = new Map();
+  #schemes = new Map();
 
   /** env: how this environment does I/O (transport, credentials, hashing); see index.js, node.js. */
   constructor(core, env) {
@@ -104,6 +105,8 @@ export class Irel {
       credentials: this.#env.credentials(options.credentials),
       insecureRegistries: options.insecureRegistries ?? [],
       tokens: this.#tokens,
+      schemes: this.#schemes,
+      probeSchemes: this.#env.probeSchemes,
       retry: { ...DEFAULT_RETRY, ...options.retry },
       newHash: this.#env.newHash,
       hashBytes: this.#env.hashBytes,
@@ -114,6 +117,7 @@ export class Irel {
   close() {
     for (const t of this.#transports.values()) t.close?.();
     this.#transports.clear();
+    this.#schemes.clear();
   }
 }
 

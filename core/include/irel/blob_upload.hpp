@@ -6,6 +6,9 @@
 //   chunk  PATCH <location> (Content-Range)      202 + Location + Range (large blobs, repeated)
 //   finish PUT  <location>&digest=D  (no body)   201 -> done
 //   status GET  <location>                       204 + Range: where to resume after a failure
+// A registry may still be appending the bytes of a broken request when it answers the status
+// query; if the final digest check then fails after an interruption, the blob is sent again in a
+// new session (at most twice) instead of failing the copy.
 // Every response carries a new Location; the latest one is always used. Offsets are tracked from
 // the Range header the registry returns, since some registries ignore Content-Range.
 #include <cstdint>
@@ -57,6 +60,8 @@ class BlobUpload {
   std::int64_t offset_ = 0;
   std::int64_t sent_ = 0;  // length of the chunk in flight
   State state_ = State::Pending;
+  int interruptions_ = 0;
+  int restarts_ = 0;
   bool mounted_ = false;
   Error error_;
 };

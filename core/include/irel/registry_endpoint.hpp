@@ -16,8 +16,13 @@ struct TransportPolicy {
 
 struct Endpoint {
   std::string registry;    // as named in the reference: "docker.io", "localhost:5000"
-  std::string base_url;    // "https://registry-1.docker.io", "http://127.0.0.1:5000"
+  std::string base_url;    // "https://registry-1.docker.io"; always https here
   std::string repository;  // "library/busybox"
+  // Loopback and --insecure-registry hosts may fall back to plain HTTP when they do not speak
+  // TLS (as docker does): the driver probes https first and switches base_url to http.
+  bool plain_http_allowed = false;
+
+  std::string PlainBaseUrl() const { return "http://" + base_url.substr(base_url.find("://") + 3); }
 
   std::string ManifestUrl(std::string_view tag_or_digest) const;
   std::string BlobUrl(std::string_view digest) const;

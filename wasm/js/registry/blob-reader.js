@@ -11,12 +11,14 @@ export class BlobReader {
   #hash;
   #newHash;
   #onBytes;
+  #signal;
   #iterator = null;
   #carry = null; // bytes read from the stream beyond the last range
   #pos = 0; // bytes consumed from the stream and hashed
   #last = null; // { offset, bytes } of the last range, kept for re-sends
 
-  constructor({ client, url, descriptor, newHash, onBytes = () => {} }) {
+  constructor({ client, url, descriptor, newHash, onBytes = () => {}, signal }) {
+    this.#signal = signal;
     this.#client = client;
     this.#url = url;
     this.#descriptor = descriptor;
@@ -110,10 +112,10 @@ export class BlobReader {
         this.#onBytes(chunk.length);
         return chunk;
       } catch (e) {
-        if (e instanceof IrelError) throw e;
+        if (e instanceof IrelError || this.#signal?.aborted) throw e;
         await this.#closeStream();
         if (attempt + 1 >= 5) throw this.#client.networkError(e, { method: 'GET', url: this.#url });
-        await sleep(backoffMs(attempt, null));
+        await sleep(backoffMs(attempt, null), this.#signal);
       }
     }
   }

@@ -10,10 +10,32 @@ import { backoffMs, DEFAULT_RETRY, sleep } from './retry.js';
 
 const MiB = 1 << 20;
 
-export function resolveSide(core, text, side, insecureRegistries) {
-  const ep = core.resolveEndpoint(String(text), insecureRegistries ?? []);
+export async function resolveSide(ctx, text, side) {
+  const ep = ctx.core.resolveEndpoint(String(text), ctx.insecureRegistries ?? []);
   if (!ep.ok) throw new IrelError({ ...ep.error, message: `${side} ${ep.error.message}`, side });
+  if (ep.plainHttpAllowed && ctx.probeSchemes) ep.baseUrl = await schemeFor(ctx, ep);
   return ep;
+}
+
+// A certificate problem means the registry does speak TLS: keep https so the error surfaces.
+function isCertificateError(e) {
+  return /CERT|SELF_SIGNED|UNABLE_TO_/.test(String(e?.code ?? e?.cause?.code ?? ''));
+}
+
+// Loopback and insecure registries: HTTPS if they speak it, else plain HTTP (as docker does).
+// One probe per registry and Irel instance.
+function schemeFor(ctx, ep) {
+  let probe = ctx.schemes.get(ep.registry);
+  if (!probe) {
+    probe = ctx.transport
+      .send({ method: 'GET', url: `${ep.baseUrl}/v2/`, headers: {}, body: null, signal: AbortSignal.timeout(10_000) })
+      .then(async (res) => {
+        await res.drain();
+        return ep.baseUrl;
+      }, (e) => (isCertificateError(e) ? ep.baseUrl : ep.plainBaseUrl));
+    ctx.schemes.set(ep.registry, probe);
+  }
+  return probe;
 }
 
 export function makeClient(ctx, endpoint, side, scopes, signal) {
@@ -45,8 +67,8 @@ export async function copyImage(ctx, srcText, dstText, options = {}) {
     const r = core.parsePlatform(p);
     if (!r.ok) throw new IrelError(r.error);
   }
-  const src = resolveSide(core, srcText, 'source', ctx.insecureRegistries);
-  const dst = resolveSide(core, dstText, 'target', ctx.insecureRegistries);
+  const src = await resolveSide(ctx, srcText, 'source');
+  const dst = await resolveSide(ctx, dstText, 'target');
   const sameRegistry = src.baseUrl === dst.baseUrl;
   const mountFrom = sameRegistry && src.repository !== dst.repository ? src.repository : '';
   const srcClient = makeClient(ctx, src, 'source', [`repository:${src.repository}:pull`], signal);
@@ -136,7 +158,7 @@ export async function copyImage(ctx, srcText, dstText, options = {}) {
     emit({ type: 'done', summary });
     return summary;
   } catch (e) {
-    if (signal.aborted && !(e instanceof IrelError)) {
+    if (options.signal?.aborted) {
       throw new IrelError({ code: 'CANCELLED', message: 'the copy was cancelled; no tag was written' });
     }
     throw e;
@@ -209,6 +231,7 @@ async function copyBlob(ctx, { src, dst, srcClient, dstClient, mountFrom, blob, 
     url: core.endpointUrl(src, 'blob', digest, ''),
     descriptor: blob,
     newHash: ctx.newHash,
+    signal,
   });
   const retry = ctx.retry ?? DEFAULT_RETRY;
   let failures = 0;

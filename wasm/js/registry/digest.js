@@ -4,7 +4,7 @@ import { fetchManifest } from './image-source.js';
 
 export async function imageDigest(ctx, text, options = {}) {
   const { core } = ctx;
-  const src = resolveSide(core, text, 'source', ctx.insecureRegistries);
+  const src = await resolveSide(ctx, text, 'source');
   const client = makeClient(ctx, src, 'source', [`repository:${src.repository}:pull`], options.signal);
   const ref = src.digest || src.tag || 'latest';
   const head = await fetchManifest({ core, client, endpoint: src, ref, hashBytes: ctx.hashBytes, method: 'HEAD' });

@@ -23,6 +23,11 @@ export async function fetchManifest({ core, client, endpoint, ref, expected, has
     }
     throw client.networkError(e, { method, url });
   }
+  // Schema 1 digests cover a payload inside the signed bytes, so say what it is before hashing.
+  const parsed = core.parseManifest(bytes, mediaType);
+  if (!parsed.ok && parsed.error.code === 'MANIFEST_SCHEMA1_UNSUPPORTED') {
+    throw new IrelError({ ...parsed.error, message: `${client.side} ${what}: ${parsed.error.message}`, side: client.side });
+  }
   const digest = hashBytes(bytes);
   const mismatch = (want, from) => new IrelError({
     code: 'DIGEST_MISMATCH',
