@@ -8,7 +8,7 @@ export async function imageDigest(ctx, text, options = {}) {
   const client = makeClient(ctx, src, 'source', [`repository:${src.repository}:pull`], options.signal);
   const ref = src.digest || src.tag || 'latest';
   const head = await fetchManifest({ core, client, endpoint: src, ref, hashBytes: ctx.hashBytes, method: 'HEAD' });
-  if (head.digest?.startsWith('sha256:') && (!src.digest || head.digest === src.digest)) return head.digest;
+  if (head?.digest?.startsWith('sha256:') && (!src.digest || head?.digest === src.digest)) return head.digest;
   // No usable header: hash the bytes ourselves (also verifies a digest the reference names).
   const got = await fetchManifest({ core, client, endpoint: src, ref, hashBytes: ctx.hashBytes,
     expected: src.digest ? { digest: src.digest } : undefined });

@@ -7,6 +7,10 @@ export async function fetchManifest({ core, client, endpoint, ref, expected, has
   const url = core.endpointUrl(endpoint, 'manifest', ref, '');
   const res = await client.send({ method, url, headers: { Accept: core.manifestAccept() } });
   const what = `manifest ${endpoint.repository}${ref.includes(':') ? '@' : ':'}${ref}`;
+  if (res.status !== 200 && method === 'HEAD') {
+    await res.drain();
+    return null; // a HEAD answer has no error body: the caller's GET will say what is wrong
+  }
   if (res.status !== 200) throw await client.error(res, method, what);
   const headerDigest = res.header('Docker-Content-Digest');
   const mediaType = res.header('Content-Type');

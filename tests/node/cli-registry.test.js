@@ -1,0 +1,99 @@
+// irel digest and irel copy as a user runs them: real processes against real registries, with
+// credentials from a Docker config file and TLS options from flags.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { listTags, sha256, skopeoInspectRaw } from '../helpers/inspect.js';
+import { startRegistry } from '../helpers/registry.js';
+import { pushIndex } from '../helpers/seed.js';
+
+const CLI = fileURLToPath(new URL('../../wasm/js/cli/main.js', import.meta.url));
+
+function irel(args, env = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('irel digest and copy', () => {
+  let src;
+  let secure;
+  let image;
+  let dockerConfig;
+  before(async () => {
+    [src, secure] = await Promise.all([startRegistry(), startRegistry({ auth: 'basic', tls: true, username: 'ci', password: 'ci-secret' })]);
+    image = await pushIndex(src, 'cli/multi:v1', { platforms: ['linux/amd64', 'linux/arm64'] });
+    dockerConfig = mkdtempSync(join(tmpdir(), 'irel-docker-config-'));
+    writeFileSync(join(dockerConfig, 'config.json'), JSON.stringify({
+      auths: { [secure.host]: { auth: Buffer.from('ci:ci-secret').toString('base64') } },
+    }));
+  });
+  after(async () => {
+    rmSync(dockerConfig, { recursive: true, force: true });
+    await Promise.all([src?.stop(), secure?.stop()]);
+  });
+
+  it('prints the digest of an index', async () => {
+    const r = await irel(['digest', image.ref]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, `${image.digest}\n`);
+  });
+
+  it('copies with credentials from the Docker config and a CA from --ca-cert', async () => {
+    const dst = `${secure.host}/cli/multi:v1`;
+    const r = await irel(['copy', image.ref, dst, '--ca-cert', secure.caFile, '--jobs', '2'], { DOCKER_CONFIG: dockerConfig });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, `copied ${image.ref} to ${dst} with content digest ${image.digest}\n`);
+    assert.match(r.stderr, /blobs: \d+ uploaded/);
+    assert.equal(r.stderr.includes('ci-secret'), false);
+    const raw = await skopeoInspectRaw(dst, secure);
+    assert.equal(sha256(raw), image.digest);
+  });
+
+  it('says when --platform changed the digest, and is quiet with --quiet', async () => {
+    const dst = `${src.host}/cli/arm:v1`;
+    const r = await irel(['copy', '--platform', 'linux/arm64', '--quiet', image.ref, dst]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^copied .* with content digest sha256:[0-9a-f]{64} \(only linux\/arm64: the source index sha256:[0-9a-f]{64} was filtered, so the digest differs\)\n$/);
+    assert.equal(r.stderr, '');
+  });
+
+  it('prints plain progress lines when standard error is not a terminal', async () => {
+    const r = await irel(['copy', image.ref, `${src.host}/cli/progress:v1`]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /blobs: 0 uploaded .*, \d+ mounted/);
+  });
+
+  const failures = [
+    ['a missing image', () => ['digest', `${src.host}/cli/none:v1`], 1, /source registry .* MANIFEST_UNKNOWN/],
+    ['an untrusted certificate', () => ['copy', image.ref, `${secure.host}/cli/x:v1`], 1, /target registry .*certificate/i],
+    ['wrong credentials', () => ['copy', image.ref, `${secure.host}/cli/y:v1`, '--ca-cert', secure.caFile, '--dest-creds', 'ci:nope-secret'], 1, /UNAUTHORIZED/],
+    ['a bad --jobs', () => ['copy', '--jobs', '0', image.ref, `${src.host}/cli/z:v1`], 2, /--jobs/],
+    ['a bad --platform', () => ['copy', '--platform', 'linux', image.ref, `${src.host}/cli/z:v1`], 1, /PLATFORM_INVALID/],
+    ['one argument', () => ['copy', image.ref], 2, /expected SRC and DST/],
+    ['an invalid reference', () => ['digest', 'Bad/Ref'], 2, /lowercase/],
+  ];
+  for (const [label, args, status, message] of failures) {
+    it(`fails clearly for ${label}`, async () => {
+      const r = await irel(args(), { DOCKER_CONFIG: dockerConfig });
+      assert.equal(r.status, status, r.stderr);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.includes('secret'), false);
+      assert.equal(r.stdout, '');
+    });
+  }
+
+  it('wrote no tag for any failed copy', async () => {
+    for (const repo of ['cli/x', 'cli/y']) assert.deepEqual(await listTags(secure, repo), []);
+  });
+});
