@@ -10,7 +10,7 @@ PKGS=(
   clang libclang-rt-14-dev
   dpkg-dev
   docker-registry skopeo umoci apache2-utils openssl
-  chromium fonts-dejavu-core
+  chromium fonts-dejavu-core time
 )
 
 missing=()

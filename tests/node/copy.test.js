@@ -83,6 +83,16 @@ describe('copy between plain registries', () => {
     assert.equal(JSON.stringify(events).includes('secret'), false);
   });
 
+  it('streams a large layer in one PATCH by default, with flat memory', async () => {
+    const events = [];
+    const summary = await irel.copy(images.big.ref, `${dst.host}/streamed/big:v1`, { onProgress: (e) => events.push(e) });
+    assert.equal(summary.digest, images.big.digest);
+    await assertCopied(dst, 'streamed/big', images.big, { tag: 'v1' });
+    const big = images.big.blobs.find((b) => b.size > 9e6);
+    const steps = events.filter((e) => e.type === 'blob' && e.digest === big.digest && e.state === 'uploading');
+    assert.ok(steps.length >= 8, `progress events while streaming: ${steps.length}`);
+  });
+
   it('skips blobs the target has and takes the fast path when the image is there', async () => {
     const first = await irel.copy(images.oci.ref, `${dst.host}/again/oci:v1`);
     assert.equal(first.blobs.uploaded, 4);
@@ -204,6 +214,17 @@ describe('copy with faults injected (fault proxy in front of each side)', () => 
       `faults injected: ${srcProxy.faults.length} + ${dstProxy.faults.length}`);
     // The source was only read.
     assert.ok(srcProxy.log.every((l) => l.method === 'GET' || l.method === 'HEAD'));
+  });
+
+  it('resumes a streamed upload and a source download that were cut mid-blob', async () => {
+    const big = await pushImage(src, 'faulty/big:v1', { layers: [{ size: 6 * 1024 * 1024, kind: 'raw' }] });
+    srcProxy.rules.push({ method: 'GET', path: /\/blobs\/sha256:/, nth: 1, dropResponseAfter: 2_500_000 });
+    dstProxy.rules.push({ method: 'PATCH', path: /\/blobs\/uploads\//, nth: 1, dropRequestAfter: 1_000_000 });
+    const before = [srcProxy.faults.length, dstProxy.faults.length];
+    const summary = await irel.copy(`${srcProxy.host}/faulty/big:v1`, `${dstProxy.host}/faulty/big:v1`, { retry: FAST_RETRY });
+    assert.equal(summary.digest, big.digest);
+    await assertCopied(dst, 'faulty/big', big, { tag: 'v1' });
+    assert.ok(srcProxy.faults.length > before[0] && dstProxy.faults.length > before[1]);
   });
 
   it('fails cleanly when the target keeps failing: the error names the target and no tag is written', async () => {

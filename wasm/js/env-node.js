@@ -11,6 +11,7 @@ export function nodeEnv() {
   let docker;
   return {
     probeSchemes: true,
+    streamUploads: true,
     createTransport: (options) => createNodeTransport({ caFiles: options.caFiles, skipTlsVerify: options.skipTlsVerify }),
     credentials: (given) => {
       const fromOptions = optionCredentials(given);

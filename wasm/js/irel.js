@@ -107,6 +107,7 @@ export class Irel {
       tokens: this.#tokens,
       schemes: this.#schemes,
       probeSchemes: this.#env.probeSchemes,
+      streamUploads: this.#env.streamUploads,
       retry: { ...DEFAULT_RETRY, ...options.retry },
       newHash: this.#env.newHash,
       hashBytes: this.#env.hashBytes,

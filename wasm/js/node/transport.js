@@ -26,12 +26,25 @@ export function createNodeTransport({ caFiles = [], skipTlsVerify = false, maxSo
       const u = new URL(url);
       const lib = u.protocol === 'https:' ? https : http;
       const h = { ...headers };
-      if (body && h['Content-Length'] === undefined && h['content-length'] === undefined) {
+      if (body instanceof Uint8Array && h['Content-Length'] === undefined && h['content-length'] === undefined) {
         h['Content-Length'] = String(body.length);
       }
       const req = lib.request(u, { method, headers: h, agent: agents[u.protocol], signal }, (res) => resolve(res));
       req.on('error', reject);
-      req.end(body ?? undefined);
+      if (body && typeof body[Symbol.asyncIterator] === 'function') {
+        // A streamed body: write as the source delivers, waiting for the socket to drain.
+        (async () => {
+          for await (const piece of body) {
+            if (!req.write(piece)) await new Promise((ok) => req.once('drain', ok));
+          }
+          req.end();
+        })().catch((e) => {
+          req.destroy(e);
+          reject(e);
+        });
+      } else {
+        req.end(body ?? undefined);
+      }
     });
   }
 

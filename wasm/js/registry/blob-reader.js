@@ -32,16 +32,46 @@ export class BlobReader {
     if (last && offset >= last.offset && offset + length <= last.offset + last.bytes.length) {
       return last.bytes.subarray(offset - last.offset, offset - last.offset + length);
     }
-    let streamPos = this.#pos - (this.#carry?.length ?? 0); // bytes handed out so far
-    if (offset < streamPos) {
-      await this.#restart(); // the target lost data we already streamed by: read it again
-      streamPos = 0;
-    }
-    if (offset > streamPos) await this.#take(offset - streamPos); // skip ahead (still hashed)
+    await this.#seek(offset);
     const bytes = await this.#take(length);
     this.#last = { offset, bytes };
     if (offset + length === this.#descriptor.size) await this.#verifyEnd();
     return bytes;
+  }
+
+  /**
+   * The bytes [offset, offset+length) as they arrive, for a streamed request body: nothing is
+   * buffered beyond one network chunk. The digest is checked before the last piece is yielded.
+   */
+  async *stream(offset, length) {
+    await this.#seek(offset);
+    let left = length;
+    while (left > 0) {
+      let chunk = this.#carry;
+      this.#carry = null;
+      if (!chunk) chunk = await this.#nextChunk();
+      if (chunk.length > left) {
+        this.#carry = chunk.subarray(left);
+        chunk = chunk.subarray(0, left);
+      }
+      left -= chunk.length;
+      if (left === 0 && offset + length === this.#descriptor.size) await this.#verifyEnd();
+      yield chunk;
+    }
+  }
+
+  // Positions the stream so that the next byte handed out is `offset`.
+  async #seek(offset) {
+    let streamPos = this.#pos - (this.#carry?.length ?? 0);
+    if (offset < streamPos) {
+      await this.#restart(); // the target lost data we already streamed by: read it again
+      streamPos = 0;
+    }
+    while (offset > streamPos) {
+      const skip = Math.min(offset - streamPos, 8 << 20);
+      await this.#take(skip); // still hashed
+      streamPos += skip;
+    }
   }
 
   /** Releases the source stream (after a mount, a failure, or a cancel). */

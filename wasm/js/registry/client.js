@@ -57,6 +57,7 @@ export class RegistryClient {
         res = await this.#transport.send({ method: request.method, url: request.url, headers, body, signal: this.#signal });
       } catch (e) {
         if (this.#signal?.aborted) throw this.#signal.reason;
+        if (e instanceof IrelError) throw e; // from a streamed body: the source side failed
         if (!retry || attempt + 1 >= this.#retry.attempts) throw this.networkError(e, request);
         await sleep(backoffMs(attempt, null, this.#retry), this.#signal);
         continue;

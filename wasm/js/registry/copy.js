@@ -224,14 +224,28 @@ async function copyBlob(ctx, { src, dst, srcClient, dstClient, mountFrom, blob, 
   }
   if (head.status !== 404) throw await dstClient.error(head, 'HEAD', `blob ${digest}`);
 
-  const chunk = options.chunkSize ?? 16 * MiB;
-  const upload = new core.BlobUpload(dst, digest, size, mountFrom, chunk, options.singlePutMax ?? chunk);
+  // Where request bodies can be streams (Node), a large blob goes in one streamed PATCH, so its
+  // download and upload overlap and memory stays flat; elsewhere in buffered chunks.
+  const streaming = ctx.streamUploads && options.chunkSize === undefined;
+  const chunk = options.chunkSize ?? (streaming ? Math.max(size, 1) : 16 * MiB);
+  const singlePutMax = options.singlePutMax ?? (streaming ? MiB : chunk);
+  const upload = new core.BlobUpload(dst, digest, size, mountFrom, chunk, singlePutMax);
+  let sent = 0;
+  let reported = 0;
   const reader = new BlobReader({
     client: srcClient,
     url: core.endpointUrl(src, 'blob', digest, ''),
     descriptor: blob,
     newHash: ctx.newHash,
     signal,
+    onBytes: (n) => {
+      if (!streaming) return; // chunked uploads report what the registry confirmed instead
+      sent += n;
+      if (sent - reported >= MiB || sent === size) {
+        reported = sent;
+        progress('uploading', Math.min(sent, size));
+      }
+    },
   });
   const retry = ctx.retry ?? DEFAULT_RETRY;
   let failures = 0;
@@ -240,12 +254,17 @@ async function copyBlob(ctx, { src, dst, srcClient, dstClient, mountFrom, blob, 
     while (upload.state() === 'pending') {
       const req = upload.next();
       const headers = Object.fromEntries(req.headers);
-      const body = req.hasBody ? await reader.read(req.bodyOffset, req.bodyLength) : null;
+      let body = null;
+      if (req.hasBody) {
+        body = streaming && req.purpose === 'chunk'
+          ? reader.stream(req.bodyOffset, req.bodyLength)
+          : await reader.read(req.bodyOffset, req.bodyLength);
+      }
       let res;
       try {
         res = await dstClient.send({ method: req.method, url: req.url, headers }, { body, retry: false });
       } catch (e) {
-        if (signal.aborted) throw e;
+        if (signal.aborted || (e instanceof IrelError && e.code !== 'NETWORK_ERROR')) throw e; // e.g. the source failed
         if (++failures >= retry.attempts) throw e;
         upload.onInterrupted();
         await sleep(backoffMs(failures, null, retry), signal);
@@ -262,7 +281,7 @@ async function copyBlob(ctx, { src, dst, srcClient, dstClient, mountFrom, blob, 
       const text = res.status >= 400 ? await res.text() : '';
       if (res.status < 400) await res.drain();
       upload.onResponse(res.status, res.headerPairs(), text);
-      if (upload.state() === 'pending') progress('uploading', upload.committed());
+      if (upload.state() === 'pending' && !streaming) progress('uploading', upload.committed());
     }
     if (upload.state() === 'failed') throw new IrelError(upload.error());
     if (upload.mounted()) {

@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// Benchmark: copy a ~1 GiB image of 8 layers between two local registries (Debian
+// docker-registry) with `irel copy` and with `skopeo copy --all --preserve-digests`, alternating
+// in the same run; then copy again onto a target that already has everything. Prints times,
+// ratios and irel's peak RSS. Asserts nothing; exits non-zero only if a copy fails.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+import { startRegistry } from '../tests/helpers/registry.js';
+import { pushImage } from '../tests/helpers/seed.js';
+
+const MiB = 1024 * 1024;
+const LAYERS = Number(process.env.BENCH_LAYERS ?? 8);
+const LAYER_MIB = Number(process.env.BENCH_LAYER_MIB ?? 128);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const CLI = fileURLToPath(new URL('../wasm/js/cli/main.js', import.meta.url));
+
+function timed(cmd, args) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const last = r.stderr.trim().split('\n').pop();
+  const [seconds, kib] = last.split(' ').map(Number);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
+  return { seconds, rssMiB: kib / 1024 };
+}
+
+const irel = (src, dst) => timed(process.execPath, [CLI, 'copy', '--quiet', src, dst]);
+const skopeo = (src, dst) => timed('skopeo', ['copy', '--all', '--preserve-digests', '--quiet',
+  '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${src}`, `docker://${dst}`]);
+
+const [a, b] = await Promise.all([startRegistry(), startRegistry()]);
+try {
+  process.stdout.write(`seeding ${LAYERS} layers of ${LAYER_MIB} MiB... `);
+  const image = await pushImage(a, 'bench/big:v1', {
+    layers: Array.from({ length: LAYERS }, () => ({ size: LAYER_MIB * MiB, kind: 'raw' })),
+  });
+  const total = image.blobs.reduce((n, x) => n + x.size, 0);
+  console.log(`${(total / MiB).toFixed(0)} MiB, ${image.digest}`);
+
+  const rows = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternate which tool goes first so neither always gets a warm page cache.
+    const order = round % 2 ? ['skopeo', 'irel'] : ['irel', 'skopeo'];
+    for (const tool of order) {
+      const dst = `${b.host}/bench/${tool}${round}:v1`;
+      const cold = (tool === 'irel' ? irel : skopeo)(image.ref, dst);
+      const warm = (tool === 'irel' ? irel : skopeo)(image.ref, dst); // everything is already there
+      rows.push({ tool, round, cold, warm });
+    }
+  }
+  const best = (tool, key) => Math.min(...rows.filter((r) => r.tool === tool).map((r) => r[key].seconds));
+  const peak = Math.max(...rows.filter((r) => r.tool === 'irel').map((r) => Math.max(r.cold.rssMiB, r.warm.rssMiB)));
+  console.log('tool    round  copy s   again s  peak RSS MiB');
+  for (const r of rows) {
+    console.log(`${r.tool.padEnd(7)} ${String(r.round).padStart(5)} ${r.cold.seconds.toFixed(2).padStart(7)} ` +
+      `${r.warm.seconds.toFixed(2).padStart(9)} ${Math.max(r.cold.rssMiB, r.warm.rssMiB).toFixed(0).padStart(13)}`);
+  }
+  const copyRatio = best('irel', 'cold') / best('skopeo', 'cold');
+  const againRatio = best('irel', 'warm') / best('skopeo', 'warm');
+  console.log(`best copy:  irel ${best('irel', 'cold').toFixed(2)} s, skopeo ${best('skopeo', 'cold').toFixed(2)} s, ` +
+    `ratio ${copyRatio.toFixed(2)} (target <= 0.8); irel throughput ${(total / MiB / best('irel', 'cold')).toFixed(0)} MiB/s`);
+  console.log(`best again: irel ${best('irel', 'warm').toFixed(2)} s, skopeo ${best('skopeo', 'warm').toFixed(2)} s, ` +
+    `ratio ${againRatio.toFixed(2)} (target <= 0.5)`);
+  console.log(`irel peak RSS: ${peak.toFixed(0)} MiB (target <= 300)`);
+} finally {
+  await Promise.all([a.stop(), b.stop()]);
+}
