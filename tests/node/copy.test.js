@@ -294,6 +294,22 @@ describe('copy with authentication and TLS', () => {
     assert.equal(await irel.digest(`${token.host}/tok/multi:v1`, { credentials: creds(token, 'reader', 'reader-secret') }), image.digest);
   });
 
+  it('replaces a token the registry no longer accepts', async () => {
+    const short = await startRegistry({ auth: 'token', tokenExpiresIn: 2, enforceExpiry: true,
+      users: { alice: { password: 'alice-secret', access: { '**': ['pull', 'push'] } } } });
+    try {
+      const c = creds(short, 'alice', 'alice-secret');
+      const first = await irel.copy(image.ref, `${short.host}/expiry/a:v1`, { credentials: c });
+      await new Promise((r) => setTimeout(r, 2500));
+      const second = await irel.copy(image.ref, `${short.host}/expiry/a:v2`, { credentials: c });
+      assert.equal(first.digest, image.digest);
+      assert.equal(second.digest, image.digest);
+      assert.ok(short.tokenServer.issued >= 2);
+    } finally {
+      await short.stop();
+    }
+  });
+
   it('is DENIED when the token grants pull only', async () => {
     await assert.rejects(irel.copy(image.ref, `${token.host}/tok/readonly:v1`, { credentials: creds(token, 'reader', 'reader-secret') }),
       (e) => e.side === 'target' && (e.code === 'UNAUTHORIZED' || e.code === 'DENIED') && !/secret/.test(e.message));
