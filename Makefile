@@ -10,7 +10,7 @@ JOBS ?= $(shell nproc)
 STAMPS := build/stamps
 
 .PHONY: build deps system npm wasm-deps native asan fuzz-build wasm package test test-native \
-        test-asan test-fuzz test-node test-types test-e2e run bench fuzz clean
+        test-asan test-fuzz test-node test-types test-e2e run bench bench-copy fuzz clean
 
 build: native wasm package
 
@@ -82,6 +82,9 @@ run: build
 
 bench: build
 	node scripts/bench-map.js
+
+bench-copy: build
+	node scripts/bench-copy.js
 
 # A short fuzzing session beyond the corpus replay (not part of `make test`).
 fuzz: fuzz-build

@@ -47,7 +47,10 @@ function runProcess(cmd, args) {
 const irel = await load();
 const results = [
   ['irel map (CLI, stdin, process start included)', best(runProcess(process.execPath, [CLI, 'map', '-r', PREFIX]))],
-  ['JS API irel.map (in process)', best(() => {
+  ['JS API irel.mapAll (in process)', best(() => {
+    for (const r of irel.mapAll(PREFIX, refs)) if (!r.ok) throw new Error(r.input);
+  })],
+  ['JS API irel.map, one call per reference', best(() => {
     for (const ref of refs) if (!irel.map(PREFIX, ref).ok) throw new Error(ref);
   })],
   ['native core, same C++ (peer, process start included)', best(runProcess(NATIVE, [PREFIX]))],
@@ -61,5 +64,5 @@ for (const [label, seconds] of results) {
     `${Math.round(rate).toLocaleString('en-US').padStart(10)} refs/s  ` +
     `${(rate / GO_BAR).toFixed(1)}x the Go bar (80,000/s)`);
 }
-const [cli, api, native] = results.map(([, s]) => s);
+const [cli, api, , native] = results.map(([, s]) => s);
 console.log(`ratios: CLI/native time ${(cli / native).toFixed(2)}, API/native time ${(api / native).toFixed(2)}`);

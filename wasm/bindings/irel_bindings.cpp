@@ -61,9 +61,38 @@ val MapReference(const std::string& prefix_text, const std::string& text, bool p
   return out;
 }
 
+// Batch form for throughput: references joined with "\n" in, one result line each out:
+// "=" + mapped reference, or "!" + code + "\t" + message. One boundary crossing per batch.
+std::string MapLines(const std::string& prefix_text, const std::string& lines, bool preserve) {
+  std::string out;
+  const auto prefix = irel::ParseRepoPrefix(prefix_text);
+  std::size_t start = 0;
+  while (start <= lines.size()) {
+    const auto end = std::min(lines.find('\n', start), lines.size());
+    const std::string_view line(lines.data() + start, end - start);
+    const auto original = prefix ? irel::ParseReference(line) : irel::Result<irel::Reference>(prefix.error());
+    const auto mapped = !original ? original
+                        : preserve ? irel::FlattenRepoPathPreserveTagDigest(*prefix, *original)
+                                   : irel::FlattenRepoPath(*prefix, *original);
+    if (mapped) {
+      out += '=';
+      out += mapped->String();
+    } else {
+      out += '!';
+      out += mapped.error().code;
+      out += '\t';
+      out += mapped.error().message;
+    }
+    out += '\n';
+    start = end + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(irel) {
+  emscripten::function("mapLines", &MapLines);
   emscripten::function("parseReference", &ParseReference);
   emscripten::function("parseRepoPrefix", &ParseRepoPrefix);
   emscripten::function("mapReference", &MapReference);

@@ -75,8 +75,30 @@ export class Irel {
     return r.output;
   }
 
-  mapAll(prefix, inputs, options) {
-    return Array.from(inputs, (input) => this.map(prefix, input, options));
+  /** Maps many references in one call into the core (much faster than map() in a loop). */
+  mapAll(prefix, inputs, options = {}) {
+    const list = Array.from(inputs, String);
+    const out = [];
+    const preserve = options.preserveTagDigest !== false;
+    for (let i = 0; i < list.length; i += 4096) {
+      const batch = list.slice(i, i + 4096);
+      // A newline inside an input would split it: such inputs are invalid anyway, map them alone.
+      if (batch.some((x) => x.includes('\n'))) {
+        for (const x of batch) out.push(this.map(prefix, x, options));
+        continue;
+      }
+      const lines = this.#core.mapLines(String(prefix), batch.join('\n'), preserve).split('\n');
+      for (let j = 0; j < batch.length; j++) {
+        const line = lines[j];
+        if (line[0] === '=') {
+          out.push({ ok: true, input: batch[j], output: line.slice(1) });
+        } else {
+          const tab = line.indexOf('\t');
+          out.push({ ok: false, input: batch[j], error: { code: line.slice(1, tab), message: line.slice(tab + 1) } });
+        }
+      }
+    }
+    return out;
   }
 
   /** The digest of the image or index `ref` names, as its registry serves it. */

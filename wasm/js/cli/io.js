@@ -10,9 +10,10 @@ export class LineWriter {
     this.#stream = stream;
   }
 
-  async line(text) {
+  /** Buffers a line; returns a promise only when the buffer was flushed (await it then). */
+  line(text) {
     this.#buffer += text + '\n';
-    if (this.#buffer.length >= 1 << 16) await this.flush();
+    return this.#buffer.length >= 1 << 16 ? this.flush() : undefined;
   }
 
   async flush() {

@@ -29,16 +29,26 @@ Exit status: 0 all mapped, 1 any reference invalid, 2 usage error (including an 
 
     const out = new LineWriter(io.stdout);
     let failed = 0;
-    for await (const input of inputs(positionals, io.stdin)) {
-      const r = irel.map(prefix, input);
-      if (r.ok) {
-        await out.line(values.json ? JSON.stringify({ input, output: r.output }) : r.output);
-        continue;
+    let batch = [];
+    const flushBatch = async () => {
+      for (const r of irel.mapAll(prefix, batch)) {
+        let flushed;
+        if (r.ok) {
+          flushed = out.line(values.json ? JSON.stringify({ input: r.input, output: r.output }) : r.output);
+        } else {
+          failed++;
+          if (values.json) flushed = out.line(JSON.stringify({ input: r.input, error: r.error }));
+          else io.stderr.write(`irel map: ${JSON.stringify(r.input)}: ${r.error.message}\n`);
+        }
+        if (flushed) await flushed;
       }
-      failed++;
-      if (values.json) await out.line(JSON.stringify({ input, error: r.error }));
-      else io.stderr.write(`irel map: ${JSON.stringify(input)}: ${r.error.message}\n`);
+      batch = [];
+    };
+    for await (const input of inputs(positionals, io.stdin)) {
+      batch.push(input);
+      if (batch.length === 4096) await flushBatch();
     }
+    await flushBatch();
     await out.flush();
     return failed ? 1 : 0;
   },
