@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 import { startRegistry } from '../tests/helpers/registry.js';
+import { load } from '../wasm/js/node.js';
 import { pushImage } from '../tests/helpers/seed.js';
 
 const MiB = 1024 * 1024;
@@ -51,6 +52,7 @@ try {
     }
   }
   const rows = [];
+  const apiAgain = [];
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate which tool goes first so neither always gets a warm page cache.
     const order = round % 2 ? ['skopeo', 'irel'] : ['irel', 'skopeo'];
@@ -61,6 +63,15 @@ try {
         const cold = (tool === 'irel' ? irel : skopeo)(image.ref, dst);
         const warm = (tool === 'irel' ? irel : skopeo)(image.ref, dst); // everything is already there
         rows.push({ tool, round, cold, warm });
+        if (tool === 'irel') {
+          // The same again through the JS API in a running process: the protocol cost alone.
+          const api = await load();
+          await api.digest(dst); // connections and scheme probe warmed, as in a long-running tool
+          const t = process.hrtime.bigint();
+          await api.copy(image.ref, dst);
+          apiAgain.push(Number(process.hrtime.bigint() - t) / 1e9);
+          api.close();
+        }
       } finally {
         await b.stop();
       }
@@ -79,6 +90,8 @@ try {
     `ratio ${copyRatio.toFixed(2)} (target <= 0.8); irel throughput ${(total / MiB / best('irel', 'cold')).toFixed(0)} MiB/s`);
   console.log(`best again: irel ${best('irel', 'warm').toFixed(2)} s, skopeo ${best('skopeo', 'warm').toFixed(2)} s, ` +
     `ratio ${againRatio.toFixed(2)} (target <= 0.5)`);
+  console.log(`again through the JS API (no process start): ${(Math.min(...apiAgain) * 1000).toFixed(0)} ms, ` +
+    `ratio ${(Math.min(...apiAgain) / best('skopeo', 'warm')).toFixed(2)} to skopeo's process`);
   console.log(`irel peak RSS: ${peak.toFixed(0)} MiB (target <= 300)`);
 } finally {
   await a.stop();
