@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "irel/percent_encode.hpp"
+
 namespace irel {
 namespace {
 
@@ -20,22 +22,6 @@ std::string Lower(std::string s) {
 Error Invalid(std::string_view header, const std::string& why) {
   return Error{"AUTH_CHALLENGE_INVALID",
                "invalid WWW-Authenticate header \"" + std::string(header) + "\": " + why};
-}
-
-std::string PercentEncode(std::string_view s) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "irel/percent_encode.hpp"
+
 namespace irel {
 namespace {
 
@@ -13,21 +15,7 @@ std::string HostWithoutPort(std::string_view registry) {
   return std::string(registry.substr(0, registry.find(':')));
 }
 
-std::string Encode(std::string_view s) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~' || c == ':' || c == '/') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string Encode(std::string_view s) { return PercentEncode(s, ":/"); }
 
 }  // namespace
 
