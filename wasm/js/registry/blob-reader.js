@@ -10,21 +10,22 @@ export class BlobReader {
   #descriptor;
   #hash;
   #newHash;
-  #onBytes;
   #signal;
+  #total = 0;
+  /** Called with the running count of bytes read from the source (settable). */
+  onBytes = () => {};
   #iterator = null;
   #carry = null; // bytes read from the stream beyond the last range
   #pos = 0; // bytes consumed from the stream and hashed
   #last = null; // { offset, bytes } of the last range, kept for re-sends
 
-  constructor({ client, url, descriptor, newHash, onBytes = () => {}, signal }) {
+  constructor({ client, url, descriptor, newHash, signal }) {
     this.#signal = signal;
     this.#client = client;
     this.#url = url;
     this.#descriptor = descriptor;
     this.#newHash = newHash;
     this.#hash = newHash();
-    this.#onBytes = onBytes;
   }
 
   async read(offset, length) {
@@ -139,7 +140,8 @@ export class BlobReader {
         }
         this.#hash.update(chunk);
         this.#pos += chunk.length;
-        this.#onBytes(chunk.length);
+        this.#total += chunk.length;
+        this.onBytes(this.#total);
         return chunk;
       } catch (e) {
         if (e instanceof IrelError || this.#signal?.aborted) throw e;

@@ -1,5 +1,5 @@
 // The digest of an image or index as its registry serves it (the seed's Digest).
-import { makeClient, resolveSide } from './copy.js';
+import { makeClient, resolveSide } from './endpoint.js';
 import { fetchManifest } from './image-source.js';
 
 export async function imageDigest(ctx, text, options = {}) {

@@ -1,0 +1,46 @@
+// Resolving a reference to a registry endpoint (with the plain-HTTP probe for loopback and
+// insecure registries) and making the client for one side of a transfer.
+import { IrelError } from '../errors.js';
+import { RegistryClient } from './client.js';
+
+export async function resolveSide(ctx, text, side) {
+  const ep = ctx.core.resolveEndpoint(String(text), ctx.insecureRegistries ?? []);
+  if (!ep.ok) throw new IrelError({ ...ep.error, message: `${side} ${ep.error.message}`, side });
+  if (ep.plainHttpAllowed && ctx.probeSchemes) ep.baseUrl = await schemeFor(ctx, ep);
+  return ep;
+}
+
+// A certificate problem means the registry does speak TLS: keep https so the error surfaces.
+function isCertificateError(e) {
+  return /CERT|SELF_SIGNED|UNABLE_TO_/.test(String(e?.code ?? e?.cause?.code ?? ''));
+}
+
+// Loopback and insecure registries: HTTPS if they speak it, else plain HTTP (as docker does).
+// One probe per registry and Irel instance.
+function schemeFor(ctx, ep) {
+  let probe = ctx.schemes.get(ep.registry);
+  if (!probe) {
+    probe = ctx.transport
+      .send({ method: 'GET', url: `${ep.baseUrl}/v2/`, headers: {}, body: null, signal: AbortSignal.timeout(10_000) })
+      .then(async (res) => {
+        await res.drain();
+        return ep.baseUrl;
+      }, (e) => (isCertificateError(e) ? ep.baseUrl : ep.plainBaseUrl));
+    ctx.schemes.set(ep.registry, probe);
+  }
+  return probe;
+}
+
+export function makeClient(ctx, endpoint, side, scopes, signal) {
+  return new RegistryClient({
+    core: ctx.core,
+    transport: ctx.transport,
+    credentials: ctx.credentials,
+    side,
+    registry: endpoint.registry,
+    scopes,
+    tokens: ctx.tokens,
+    retry: ctx.retry,
+    signal,
+  });
+}

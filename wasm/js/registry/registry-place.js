@@ -1,0 +1,141 @@
+// A registry repository as a place to copy from or to.
+import { IrelError } from '../errors.js';
+import { BlobReader } from './blob-reader.js';
+import { makeClient, resolveSide } from './endpoint.js';
+import { fetchManifest } from './image-source.js';
+import { backoffMs, DEFAULT_RETRY, sleep } from './retry.js';
+
+const MiB = 1 << 20;
+
+export async function registrySource(ctx, text, signal) {
+  const { core } = ctx;
+  const ep = await resolveSide(ctx, text, 'source');
+  const client = makeClient(ctx, ep, 'source', [`repository:${ep.repository}:pull`], signal);
+  return {
+    kind: 'registry',
+    endpoint: ep,
+    reference: ep.reference,
+    root: () => fetchManifest({ core, client, endpoint: ep, ref: ep.digest || ep.tag || 'latest',
+      expected: ep.digest ? { digest: ep.digest } : undefined, hashBytes: ctx.hashBytes }),
+    manifest: (d) => fetchManifest({ core, client, endpoint: ep, ref: d.digest,
+      expected: { digest: d.digest, size: d.size }, hashBytes: ctx.hashBytes }),
+    reader: (d, readSignal) => new BlobReader({ client, url: core.endpointUrl(ep, 'blob', d.digest, ''), descriptor: d,
+      newHash: ctx.newHash, signal: readSignal }),
+  };
+}
+
+export async function registryTarget(ctx, text, signal, source, options = {}) {
+  const { core } = ctx;
+  const dst = await resolveSide(ctx, text, 'target');
+  const src = source?.kind === 'registry' ? source.endpoint : null;
+  const mountFrom = src && src.baseUrl === dst.baseUrl && src.repository !== dst.repository ? src.repository : '';
+  const client = makeClient(ctx, dst, 'target',
+    [`repository:${dst.repository}:pull,push`, ...(mountFrom ? [`repository:${mountFrom}:pull`] : [])], signal);
+  const name = `${dst.registry}/${dst.repository}`;
+  return {
+    endpoint: dst,
+    // The target's tag, else its digest; with neither, by digest when the source was named by
+    // digest only, else "latest" (as docker, skopeo and crane do).
+    rootRef(digest) {
+      if (dst.tag) return dst.tag;
+      if (dst.digest) return dst.digest;
+      if (src?.digest && !src.tag) return digest;
+      return 'latest';
+    },
+    checkDigest(digest) {
+      if (dst.digest && dst.digest !== digest) {
+        throw new IrelError({ code: 'DIGEST_MISMATCH', side: 'target',
+          message: `target ${text} names digest ${dst.digest} but the image copied is ${digest}` });
+      }
+    },
+    reference: (ref) => (ref.startsWith('sha256:') ? `${name}@${ref}` : `${name}:${ref}`),
+    async hasManifest(digest) {
+      const res = await client.send({ method: 'HEAD', url: core.endpointUrl(dst, 'manifest', digest, ''),
+        headers: { Accept: core.manifestAccept() } });
+      await res.drain();
+      if (res.status === 200) return true;
+      if (res.status === 404) return false;
+      throw await client.error(res, 'HEAD', `manifest ${dst.repository}@${digest}`);
+    },
+    async putManifest(ref, m) {
+      const url = core.endpointUrl(dst, 'manifest', ref, '');
+      const res = await client.send({ method: 'PUT', url, headers: { 'Content-Type': m.mediaType } }, { body: m.bytes });
+      if (res.status !== 201 && res.status !== 200) throw await client.error(res, 'PUT', `manifest ${dst.repository}:${ref}`);
+      const stored = res.header('Docker-Content-Digest');
+      await res.drain();
+      if (stored && stored !== m.digest) {
+        throw new IrelError({ code: 'DIGEST_MISMATCH', side: 'target',
+          message: `target registry ${dst.registry} stored manifest ${dst.repository}:${ref} as ${stored}, not ${m.digest}` });
+      }
+    },
+    async hasBlob(d) {
+      const res = await client.send({ method: 'HEAD', url: core.endpointUrl(dst, 'blob', d.digest, ''), headers: {} });
+      await res.drain();
+      if (res.status === 200) return true;
+      if (res.status === 404) return false;
+      throw await client.error(res, 'HEAD', `blob ${d.digest}`);
+    },
+    putBlob: (d, reader, progress, blobSignal) => pushBlob(ctx, { client, dst, mountFrom, d, reader, progress, signal: blobSignal, options }),
+  };
+}
+
+// One blob through the upload state machine: where request bodies can be streams (Node) a large
+// blob goes in one streamed PATCH, so download and upload overlap and memory stays flat; elsewhere
+// in buffered chunks. Interruptions and retryable statuses resume where the registry says.
+async function pushBlob(ctx, { client, dst, mountFrom, d, reader, progress, signal, options }) {
+  const { core } = ctx;
+  const { digest, size } = d;
+  const streaming = ctx.streamUploads && options.chunkSize === undefined && typeof reader.stream === 'function';
+  const chunk = options.chunkSize ?? (streaming ? Math.max(size, 1) : 16 * MiB);
+  const singlePutMax = options.singlePutMax ?? (streaming ? MiB : chunk);
+  const upload = new core.BlobUpload(dst, digest, size, mountFrom, chunk, singlePutMax);
+  if (streaming) {
+    let reported = 0;
+    reader.onBytes = (sent) => {
+      if (sent - reported >= MiB || sent === size) {
+        reported = sent;
+        progress('uploading', Math.min(sent, size));
+      }
+    };
+  }
+  const retry = ctx.retry ?? DEFAULT_RETRY;
+  let failures = 0;
+  try {
+    while (upload.state() === 'pending') {
+      const req = upload.next();
+      const headers = Object.fromEntries(req.headers);
+      let body = null;
+      if (req.hasBody) {
+        body = streaming && req.purpose === 'chunk'
+          ? reader.stream(req.bodyOffset, req.bodyLength)
+          : await reader.read(req.bodyOffset, req.bodyLength);
+      }
+      let res;
+      try {
+        res = await client.send({ method: req.method, url: req.url, headers }, { body, retry: false });
+      } catch (e) {
+        if (signal.aborted || (e instanceof IrelError && e.code !== 'NETWORK_ERROR')) throw e; // e.g. the source failed
+        if (++failures >= retry.attempts) throw e;
+        upload.onInterrupted();
+        await sleep(backoffMs(failures, null, retry), signal);
+        continue;
+      }
+      if (core.isRetryableStatus(res.status)) {
+        const retryAfter = res.header('Retry-After');
+        if (++failures >= retry.attempts) throw await client.error(res, req.method, `blob ${digest}`);
+        await res.drain();
+        upload.onInterrupted();
+        await sleep(backoffMs(failures, retryAfter, retry), signal);
+        continue;
+      }
+      const text = res.status >= 400 ? await res.text() : '';
+      if (res.status < 400) await res.drain();
+      upload.onResponse(res.status, res.headerPairs(), text);
+      if (upload.state() === 'pending' && !streaming) progress('uploading', upload.committed());
+    }
+    if (upload.state() === 'failed') throw new IrelError(upload.error());
+    return upload.mounted() ? 'mounted' : 'uploaded';
+  } finally {
+    upload.delete();
+  }
+}
