@@ -5,12 +5,14 @@ import { createHash } from 'node:crypto';
 
 import { optionCredentials } from './irel.js';
 import { createDockerCredentials } from './node/credentials.js';
+import { findInLayout, layoutSource, layoutTarget } from './node/layout-place.js';
 import { createNodeTransport } from './node/transport.js';
 
 export function nodeEnv() {
   let docker;
   return {
     probeSchemes: true,
+    layout: { findInLayout, layoutSource, layoutTarget },
     streamUploads: true,
     createTransport: (options) => createNodeTransport({ caFiles: options.caFiles, skipTlsVerify: options.skipTlsVerify }),
     credentials: (given) => {

@@ -4,6 +4,8 @@ import createIrelCore from '../dist/irel-core.js';
 import { IrelError } from './errors.js';
 import { copyImage } from './registry/copy.js';
 import { imageDigest } from './registry/digest.js';
+import { registrySource, registryTarget } from './registry/registry-place.js';
+import { relocate } from './transfer/relocate.js';
 import { DEFAULT_RETRY } from './registry/retry.js';
 import { VERSION } from './version.js';
 
@@ -112,6 +114,36 @@ export class Irel {
    */
   async copy(src, dst, options = {}) {
     return copyImage(this.#context(options), src, dst, options);
+  }
+
+  /** Pulls the image `ref` into the OCI layout `dir` (created if needed), named by `ref`. Node only. */
+  async layoutAdd(dir, ref, options = {}) {
+    const layout = this.#layout();
+    const ctx = this.#context(options);
+    const parsed = this.parseReference(ref);
+    return relocate(ctx, (signal) => registrySource(ctx, ref, signal),
+      () => layout.layoutTarget(ctx, dir, options.name ?? parsed.string), options);
+  }
+
+  /** The digest of the image `ref` (name, tag or digest) in the OCI layout `dir`. Node only. */
+  async layoutFind(dir, ref) {
+    const d = await this.#layout().findInLayout(this.#context({}), dir, ref);
+    return d.digest;
+  }
+
+  /** Pushes the image or index `digest` (or name) from the OCI layout `dir` to `ref`. Node only. */
+  async layoutPush(dir, digest, ref, options = {}) {
+    const layout = this.#layout();
+    const ctx = this.#context(options);
+    return relocate(ctx, () => layout.layoutSource(ctx, dir, digest),
+      (signal, source) => registryTarget(ctx, ref, signal, source, options), options);
+  }
+
+  #layout() {
+    if (!this.#env.layout) {
+      throw new IrelError({ code: 'UNSUPPORTED', message: 'OCI layout directories need a file system (use Node)' });
+    }
+    return this.#env.layout;
   }
 
   #context(options) {

@@ -5,11 +5,12 @@ import { parseArgs } from 'node:util';
 import { IrelError, load, VERSION } from '../node.js';
 import { copyCommand } from './copy.js';
 import { digestCommand } from './digest.js';
+import { layoutCommand } from './layout.js';
 import { mapCommand } from './map.js';
 import { parseCommand } from './parse.js';
 import { UsageError } from './usage-error.js';
 
-const COMMANDS = [parseCommand, mapCommand, digestCommand, copyCommand];
+const COMMANDS = [parseCommand, mapCommand, digestCommand, copyCommand, layoutCommand];
 
 function mainUsage() {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

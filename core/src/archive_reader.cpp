@@ -1,0 +1,353 @@
+#include "irel/archive_reader.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <utility>
+#include <vector>
+
+namespace irel {
+namespace {
+
+constexpr std::size_t kMaxPathBytes = 4096;
+constexpr std::size_t kMinBlock = 4096;
+constexpr std::size_t kMaxBlock = std::size_t{16} << 20;
+
+std::string Quote(std::string_view path) {
+  std::string out = "\"";
+  for (const char c : path.substr(0, 256)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  if (path.size() > 256) out += "...";
+  return out + "\"";
+}
+
+// Why `path` is unsafe, or empty when it is safe.
+std::string Unsafe(std::string_view path) {
+  if (path.empty()) return "empty path";
+  if (path.find('\0') != std::string_view::npos) return "path contains NUL";
+  if (path.size() > kMaxPathBytes) return "path longer than 4096 bytes";
+  if (path.front() == '/') return "absolute path";
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t end = std::min(path.find('/', start), path.size());
+    if (path.substr(start, end - start) == "..") return "path has a \"..\" component";
+    start = end + 1;
+  }
+  return {};
+}
+
+// Drops empty and "." components (so "./a//b/" is "a/b"); "." for the archive's root.
+std::string Normalize(std::string_view path) {
+  std::string out;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t end = std::min(path.find('/', start), path.size());
+    const std::string_view part = path.substr(start, end - start);
+    if (!part.empty() && part != ".") {
+      if (!out.empty()) out += '/';
+      out += part;
+    }
+    start = end + 1;
+  }
+  return out.empty() ? "." : out;
+}
+
+bool LooksTruncated(const std::string& message) {
+  for (const char* word : {"runcated", "Premature", "premature", "end-of-file", "unexpected end"}) {
+    if (message.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+const char* ArchiveEntryTypeName(ArchiveEntryType type) {
+  switch (type) {
+    case ArchiveEntryType::File: return "file";
+    case ArchiveEntryType::Directory: return "dir";
+    case ArchiveEntryType::Symlink: return "symlink";
+    case ArchiveEntryType::Hardlink: return "hardlink";
+    case ArchiveEntryType::Other: break;
+  }
+  return "other";
+}
+
+bool IsSafePath(std::string_view path) { return Unsafe(path).empty(); }
+
+struct ArchiveReader::Impl {
+  ArchivePullFn pull;
+  ArchiveOptions options;
+  archive* a = nullptr;
+  std::vector<std::uint8_t> block;
+  bool opened = false;
+  bool at_end = false;
+  bool eof_seen = false;     // the pull callback returned 0
+  bool io_failed = false;    // the pull callback returned -1, too much, or threw
+  std::string io_message;
+  std::optional<Error> error;
+  bool has_entry = false;    // a current entry whose data may still be read
+  bool entry_done = false;   // its data was read to the end or skipped
+  std::string entry_path;
+  std::uint64_t entry_size = 0;
+  std::uint64_t entry_read = 0;
+  std::uint64_t entries = 0;
+  std::uint64_t pulled = 0;
+
+  ~Impl() {
+    if (a != nullptr) archive_read_free(a);
+  }
+
+  static la_ssize_t ReadCallback(archive* ar, void* client, const void** out) {
+    auto* self = static_cast<Impl*>(client);
+    *out = self->block.data();
+    if (self->eof_seen) return 0;
+    std::int64_t n = -1;
+    try {
+      n = self->pull(self->block.data(), self->block.size());
+    } catch (...) {
+      n = -1;
+    }
+    if (n < 0 || static_cast<std::uint64_t>(n) > self->block.size()) {
+      self->io_failed = true;
+      self->io_message = n < 0 ? "the archive's source reported a read error"
+                               : "the archive's source returned more bytes than asked for";
+      archive_set_error(ar, EIO, "%s", self->io_message.c_str());
+      return -1;
+    }
+    if (n == 0) self->eof_seen = true;
+    self->pulled += static_cast<std::uint64_t>(n);
+    return static_cast<la_ssize_t>(n);
+  }
+
+  std::uint64_t Position() const {
+    if (a == nullptr) return 0;
+    const la_int64_t p = archive_filter_bytes(a, 0);
+    return p < 0 ? 0 : static_cast<std::uint64_t>(p);
+  }
+
+  Error Fail(Error e) {
+    error = e;
+    has_entry = false;
+    return e;
+  }
+
+  Error Fail(std::string code, std::string message) { return Fail(Error{std::move(code), std::move(message)}); }
+
+  std::string Where() const {
+    return has_entry ? "archive entry " + Quote(entry_path) + ": " : std::string("archive: ");
+  }
+
+  // A libarchive failure, classified: our source's error, input that ended early, or bad data.
+  Error FailFromArchive() {
+    const char* text = a != nullptr ? archive_error_string(a) : nullptr;
+    const std::string detail = text != nullptr ? text : "unknown libarchive error";
+    if (io_failed) return Fail("ARCHIVE_IO_ERROR", Where() + io_message);
+    if (eof_seen && LooksTruncated(detail)) {
+      return Fail("ARCHIVE_TRUNCATED", Where() + "the input ended before the archive did (" + detail + ")");
+    }
+    return Fail("ARCHIVE_INVALID", Where() + detail);
+  }
+
+  std::optional<Error> Open() {
+    opened = true;
+    block.resize(std::clamp(options.block_size, kMinBlock, kMaxBlock));
+    a = archive_read_new();
+    if (a == nullptr) return Fail("ARCHIVE_INVALID", "archive: cannot allocate a reader");
+    // Only built-in decompressors: libarchive would otherwise fall back to running external
+    // programs (ARCHIVE_WARN), which the core must never do.
+    const std::pair<const char*, int (*)(archive*)> filters[] = {
+        {"gzip", archive_read_support_filter_gzip},
+        {"bzip2", archive_read_support_filter_bzip2},
+        {"xz", archive_read_support_filter_xz},
+        {"zstd", archive_read_support_filter_zstd},
+    };
+    for (const auto& [name, add] : filters) {
+      if (add(a) != ARCHIVE_OK) {
+        return Fail("ARCHIVE_UNSUPPORTED", std::string("archive: this build has no built-in ") + name + " decompressor");
+      }
+    }
+    if (archive_read_support_format_tar(a) != ARCHIVE_OK) {
+      return Fail("ARCHIVE_UNSUPPORTED", "archive: this build cannot read tar");
+    }
+    if (archive_read_open(a, this, nullptr, &Impl::ReadCallback, nullptr) != ARCHIVE_OK) {
+      return FailFromArchive();
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Error> CheckTotal(std::uint64_t extra) {
+    const std::uint64_t pos = Position();
+    if (pos > options.max_total_bytes || extra > options.max_total_bytes - pos) {
+      return Fail("ARCHIVE_TOO_LARGE", Where() + "the uncompressed archive is over the limit of " +
+                                           std::to_string(options.max_total_bytes) + " bytes");
+    }
+    return std::nullopt;
+  }
+
+  Result<std::optional<ArchiveEntry>> Next() {
+    if (error) return *error;
+    if (at_end) return std::optional<ArchiveEntry>{};
+    if (!opened) {
+      if (auto e = Open()) return *e;
+    }
+    if (has_entry && !entry_done) {
+      if (archive_read_data_skip(a) != ARCHIVE_OK) return FailFromArchive();
+    }
+    has_entry = false;
+    const std::uint64_t before = Position();
+    archive_entry* e = nullptr;
+    const int r = archive_read_next_header(a, &e);
+    if (r == ARCHIVE_EOF) {
+      if (io_failed) return FailFromArchive();
+      at_end = true;
+      if (options.require_end_marker && Position() - before < 512) {
+        return Fail("ARCHIVE_TRUNCATED", "archive: the input ended after " + std::to_string(entries) +
+                                             " entries without the end-of-archive marker");
+      }
+      return std::optional<ArchiveEntry>{};
+    }
+    if (r < ARCHIVE_WARN || e == nullptr) return FailFromArchive();
+
+    const char* raw = archive_entry_pathname_utf8(e);
+    if (raw == nullptr) raw = archive_entry_pathname(e);
+    if (raw == nullptr) {
+      return Fail("ARCHIVE_INVALID", "archive: entry " + std::to_string(entries + 1) + " has no readable path");
+    }
+    const std::string_view raw_path(raw);
+    entry_path = std::string(raw_path);
+    if (const std::string why = Unsafe(raw_path); !why.empty()) {
+      return Fail("ARCHIVE_ENTRY_UNSAFE", "archive entry " + Quote(raw_path) + ": " + why);
+    }
+
+    ArchiveEntry out;
+    out.path = Normalize(raw_path);
+    entry_path = out.path;
+    if (const char* hard = archive_entry_hardlink(e)) {
+      out.type = ArchiveEntryType::Hardlink;
+      out.link_target = IsSafePath(hard) ? Normalize(hard) : std::string(hard);
+    } else {
+      switch (archive_entry_filetype(e)) {
+        case AE_IFREG: out.type = ArchiveEntryType::File; break;
+        case AE_IFDIR: out.type = ArchiveEntryType::Directory; break;
+        case AE_IFLNK:
+          out.type = ArchiveEntryType::Symlink;
+          if (const char* target = archive_entry_symlink(e)) out.link_target = target;
+          break;
+        default: out.type = ArchiveEntryType::Other; break;
+      }
+    }
+    const la_int64_t size = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
+    if (size < 0) return Fail("ARCHIVE_INVALID", "archive entry " + Quote(out.path) + ": negative size");
+    out.size = out.type == ArchiveEntryType::Directory || out.type == ArchiveEntryType::Symlink
+                   ? 0
+                   : static_cast<std::uint64_t>(size);
+
+    if (++entries > options.max_entries) {
+      return Fail("ARCHIVE_TOO_MANY_ENTRIES", "archive entry " + Quote(out.path) + ": the archive has more than " +
+                                                  std::to_string(options.max_entries) + " entries");
+    }
+    if (out.size > options.max_entry_bytes) {
+      return Fail("ARCHIVE_ENTRY_TOO_LARGE", "archive entry " + Quote(out.path) + " is " + std::to_string(out.size) +
+                                                 " bytes, over the limit of " +
+                                                 std::to_string(options.max_entry_bytes));
+    }
+    has_entry = true;
+    entry_done = out.size == 0 && out.type != ArchiveEntryType::File;
+    entry_size = out.size;
+    entry_read = 0;
+    if (auto err = CheckTotal(out.size)) return *err;
+    return std::optional<ArchiveEntry>(std::move(out));
+  }
+
+  Result<std::size_t> Read(std::uint8_t* buf, std::size_t cap) {
+    if (error) return *error;
+    if (!has_entry || entry_done || cap == 0) return std::size_t{0};
+    const la_ssize_t n = archive_read_data(a, buf, cap);
+    if (n < 0) return FailFromArchive();
+    if (n == 0) {
+      entry_done = true;
+      if (entry_read != entry_size) {
+        return Fail("ARCHIVE_INVALID", Where() + "data ended after " + std::to_string(entry_read) + " of " +
+                                           std::to_string(entry_size) + " bytes");
+      }
+      return std::size_t{0};
+    }
+    entry_read += static_cast<std::uint64_t>(n);
+    if (entry_read > entry_size) {
+      return Fail("ARCHIVE_INVALID", Where() + "more data than the " + std::to_string(entry_size) +
+                                         " bytes its header declares");
+    }
+    if (auto err = CheckTotal(0)) return *err;
+    return static_cast<std::size_t>(n);
+  }
+
+  Result<bool> Skip() {
+    if (error) return *error;
+    if (!has_entry) return false;
+    if (!entry_done) {
+      if (archive_read_data_skip(a) != ARCHIVE_OK) return FailFromArchive();
+      entry_done = true;
+    }
+    if (auto err = CheckTotal(0)) return *err;
+    return true;
+  }
+
+  Result<std::string> ReadAll(std::size_t max) {
+    if (error) return *error;
+    std::string out;
+    if (!has_entry || entry_done) return out;
+    const std::uint64_t remaining = entry_size - entry_read;
+    if (remaining > max) {
+      return Fail("ARCHIVE_ENTRY_TOO_LARGE", Where() + "is " + std::to_string(entry_size) +
+                                                 " bytes, over the limit of " + std::to_string(max) +
+                                                 " for reading it whole");
+    }
+    out.resize(static_cast<std::size_t>(remaining));
+    std::size_t filled = 0;
+    for (;;) {
+      if (filled == out.size()) {
+        // Confirms the end of the entry (and its declared size) with one more read.
+        std::uint8_t probe[1];
+        auto n = Read(probe, sizeof probe);
+        if (!n) return n.error();
+        if (*n != 0) return Fail("ARCHIVE_INVALID", Where() + "more data than its header declares");
+        return out;
+      }
+      auto n = Read(reinterpret_cast<std::uint8_t*>(&out[filled]), out.size() - filled);
+      if (!n) return n.error();
+      if (*n == 0) return Fail("ARCHIVE_INVALID", Where() + "data ended early");
+      filled += *n;
+    }
+  }
+};
+
+ArchiveReader::ArchiveReader(ArchivePullFn pull, ArchiveOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->pull = std::move(pull);
+  impl_->options = options;
+}
+
+ArchiveReader::~ArchiveReader() = default;
+ArchiveReader::ArchiveReader(ArchiveReader&&) noexcept = default;
+ArchiveReader& ArchiveReader::operator=(ArchiveReader&&) noexcept = default;
+
+Result<std::optional<ArchiveEntry>> ArchiveReader::Next() { return impl_->Next(); }
+Result<std::size_t> ArchiveReader::Read(std::uint8_t* buf, std::size_t cap) { return impl_->Read(buf, cap); }
+Result<bool> ArchiveReader::Skip() { return impl_->Skip(); }
+Result<std::string> ArchiveReader::ReadAll(std::size_t max) { return impl_->ReadAll(max); }
+const ArchiveOptions& ArchiveReader::options() const { return impl_->options; }
+std::uint64_t ArchiveReader::entries() const { return impl_->entries; }
+std::uint64_t ArchiveReader::uncompressed_bytes() const { return impl_->Position(); }
+std::uint64_t ArchiveReader::compressed_bytes() const { return impl_->pulled; }
+
+}  // namespace irel

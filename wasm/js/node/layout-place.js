@@ -1,0 +1,122 @@
+// An OCI image layout directory as a place to copy from or to. Writes are atomic: a blob is
+// written to a temporary file and renamed once its digest is verified; index.json is replaced by
+// rename, so an interrupted copy leaves no half-written blob and no name for an incomplete image.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { IrelError } from '../errors.js';
+import { FileBlobReader } from './file-blob-reader.js';
+
+function fail(error, side) {
+  throw new IrelError({ ...error, side });
+}
+
+async function readOrNull(path) {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    if (e.code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+function blobPath(core, dir, digest, side) {
+  const p = core.layoutBlobPath(digest);
+  if (!p.ok) fail(p.error, side);
+  return join(dir, p.path);
+}
+
+async function atomicWrite(path, bytes) {
+  const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
+  await writeFile(tmp, bytes);
+  await rename(tmp, path);
+}
+
+async function readIndex(core, dir, side) {
+  const layout = await readOrNull(join(dir, 'oci-layout'));
+  if (!layout) fail({ code: 'LAYOUT_INVALID', message: `${dir} is not an OCI image layout (no oci-layout file)` }, side);
+  const checked = core.checkOciLayout(layout);
+  if (!checked.ok) fail({ ...checked.error, message: `${dir}: ${checked.error.message}` }, side);
+  const index = await readOrNull(join(dir, 'index.json'));
+  if (!index) fail({ code: 'LAYOUT_INVALID', message: `${dir} has no index.json` }, side);
+  return index;
+}
+
+async function readManifest(ctx, dir, descriptor, side) {
+  const path = blobPath(ctx.core, dir, descriptor.digest, side);
+  const bytes = await readOrNull(path);
+  if (!bytes) fail({ code: 'MANIFEST_UNKNOWN', message: `manifest ${descriptor.digest} is missing from ${dir}` }, side);
+  const digest = ctx.hashBytes(bytes);
+  if (digest !== descriptor.digest || (descriptor.size !== undefined && bytes.length !== descriptor.size)) {
+    fail({ code: 'DIGEST_MISMATCH', message: `manifest ${descriptor.digest} in ${dir} hashes to ${digest} (${bytes.length} bytes)` }, side);
+  }
+  return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), digest, mediaType: descriptor.mediaType };
+}
+
+/** The image `ref` (a name, a tag or a digest) in the layout at `dir`. */
+export async function findInLayout(ctx, dir, ref, side = 'source') {
+  const index = await readIndex(ctx.core, dir, side);
+  const found = ctx.core.findInLayout(index, String(ref));
+  if (!found.ok) fail(found.error, side);
+  return found.descriptor;
+}
+
+export async function layoutSource(ctx, dir, ref) {
+  const descriptor = await findInLayout(ctx, dir, ref);
+  return {
+    kind: 'layout',
+    reference: `${dir}:${ref}`,
+    root: () => readManifest(ctx, dir, descriptor, 'source'),
+    manifest: (d) => readManifest(ctx, dir, d, 'source'),
+    reader: (d) => new FileBlobReader({ path: blobPath(ctx.core, dir, d.digest, 'source'), descriptor: d, newHash: ctx.newHash }),
+  };
+}
+
+/** name: the ref-name annotation for the root (e.g. the image's original name), or '' for none. */
+export async function layoutTarget(ctx, dir, name) {
+  const { core } = ctx;
+  await mkdir(dir, { recursive: true });
+  if (!(await readOrNull(join(dir, 'oci-layout')))) await atomicWrite(join(dir, 'oci-layout'), core.ociLayoutFile());
+  if (!(await readOrNull(join(dir, 'index.json')))) await atomicWrite(join(dir, 'index.json'), core.emptyLayoutIndex());
+  await readIndex(core, dir, 'target');
+  const exists = async (d) => {
+    try {
+      return (await stat(blobPath(core, dir, d.digest, 'target'))).size === d.size;
+    } catch {
+      return false;
+    }
+  };
+  const writeBlob = async (path, chunks) => {
+    await mkdir(join(path, '..'), { recursive: true });
+    const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
+    try {
+      await writeFile(tmp, chunks);
+      await rename(tmp, path);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
+  };
+  return {
+    rootRef: (digest) => name || digest,
+    checkDigest() {},
+    reference: (ref) => `${dir}:${ref}`,
+    hasManifest: (digest) => stat(blobPath(core, dir, digest, 'target')).then(() => true, () => false),
+    hasBlob: (d) => exists(d),
+    async putBlob(d, reader) {
+      // The reader verifies the digest before yielding the last bytes; a failure leaves no blob.
+      await writeBlob(blobPath(core, dir, d.digest, 'target'), reader.stream(0, d.size));
+      return 'uploaded';
+    },
+    async putManifest(ref, m, isRoot) {
+      await writeBlob(blobPath(core, dir, m.digest, 'target'), [m.bytes]);
+      if (!isRoot) return;
+      const index = await readIndex(core, dir, 'target');
+      const updated = core.addToLayoutIndex(index, { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length },
+        ref === m.digest ? '' : ref);
+      if (!updated.ok) fail(updated.error, 'target');
+      await atomicWrite(join(dir, 'index.json'), updated.bytes);
+    },
+  };
+}
