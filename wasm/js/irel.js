@@ -6,6 +6,7 @@ import { copyImage } from './registry/copy.js';
 import { imageDigest } from './registry/digest.js';
 import { registrySource, registryTarget } from './registry/registry-place.js';
 import { relocate } from './transfer/relocate.js';
+import { checkBundleMapping, mapBundle, readBundle, relocateThinBundle } from './bundle/thin.js';
 import { DEFAULT_RETRY } from './registry/retry.js';
 import { VERSION } from './version.js';
 
@@ -114,6 +115,29 @@ export class Irel {
    */
   async copy(src, dst, options = {}) {
     return copyImage(this.#context(options), src, dst, options);
+  }
+
+  /** A bundle.json's name, version and images ({ image, imageType, contentDigest, relocatable }). */
+  bundleInfo(bundleJson) {
+    return readBundle(this.#core, bundleJson);
+  }
+
+  /** The relocation mapping { original: relocated } of a bundle.json under `prefix`; no network. */
+  bundleMap(bundleJson, prefix) {
+    return mapBundle(this.#core, bundleJson, prefix).mapping;
+  }
+
+  /** Copies every image of a thin bundle to its relocated name; resolves to { mapping, json, images }. */
+  async bundleRelocate(bundleJson, prefix, options = {}) {
+    return relocateThinBundle(this.#context(options), bundleJson, prefix, options);
+  }
+
+  /**
+   * Checks a relocation mapping against a bundle: one verdict per image { image, relocated, ok,
+   * problem }; with options.online, also that each relocated image exists with the bundle's digest.
+   */
+  async bundleCheck(bundleJson, mappingJson, options = {}) {
+    return checkBundleMapping(this.#context(options), bundleJson, mappingJson, options);
   }
 
   /** Pulls the image `ref` into the OCI layout `dir` (created if needed), named by `ref`. Node only. */

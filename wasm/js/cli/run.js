@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 
 import { IrelError, load, VERSION } from '../node.js';
+import { bundleCommand } from './bundle.js';
 import { copyCommand } from './copy.js';
 import { digestCommand } from './digest.js';
 import { layoutCommand } from './layout.js';
@@ -10,7 +11,7 @@ import { mapCommand } from './map.js';
 import { parseCommand } from './parse.js';
 import { UsageError } from './usage-error.js';
 
-const COMMANDS = [parseCommand, mapCommand, digestCommand, copyCommand, layoutCommand];
+const COMMANDS = [parseCommand, mapCommand, digestCommand, copyCommand, layoutCommand, bundleCommand];
 
 function mainUsage() {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,0 +1,104 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
+
+import { createProgress } from './progress.js';
+import { REGISTRY_OPTIONS, REGISTRY_USAGE, registryOptions } from './registry-options.js';
+import { UsageError } from './usage-error.js';
+
+const USAGE = `Usage:
+  irel bundle map BUNDLE -r PREFIX                 print the relocation mapping (no network)
+  irel bundle relocate BUNDLE -r PREFIX [-o FILE]  copy every image, then write the mapping
+  irel bundle check BUNDLE MAPPING [--online]      check a mapping against the bundle
+
+BUNDLE is a CNAB bundle.json (a thin bundle). Its relocatable images are those of
+invocationImages[] and images{} whose imageType is docker, oci or absent; a contentDigest pins the
+image copied. The mapping is a JSON object from each original reference, exactly as the bundle
+declares it, to its relocated reference (relocation-mapping.json), tags and digests kept.
+"check" prints one line per image and exits 1 if any fails; --online also asks each relocated
+image's registry for its digest.
+
+Options:
+  -r, --repository-prefix PREFIX  where relocated images go
+  -o, --output FILE               write the mapping here (atomically) instead of standard output
+      --online                    check against the registries too
+  -j, --jobs N                    blobs in flight per image (default 4)
+  -q, --quiet                     no progress on standard error
+${REGISTRY_USAGE}
+
+Exit status: 0 success, 1 failure, 2 usage error.`;
+
+async function readInput(path, what) {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    throw new UsageError(`cannot read ${what} ${path}: ${e.code ?? e.message}`);
+  }
+}
+
+export const bundleCommand = {
+  name: 'bundle',
+  summary: 'map, relocate and check the images of a bundle',
+  usage: USAGE,
+  options: {
+    'repository-prefix': { type: 'string', short: 'r' },
+    output: { type: 'string', short: 'o' },
+    online: { type: 'boolean' },
+    jobs: { type: 'string', short: 'j' },
+    quiet: { type: 'boolean', short: 'q' },
+    ...REGISTRY_OPTIONS,
+  },
+
+  async run({ values, positionals }, io, irel) {
+    const [verb, ...args] = positionals;
+    const want = { map: 1, relocate: 1, check: 2 }[verb];
+    if (want === undefined) throw new UsageError(verb ? `unknown bundle command ${JSON.stringify(verb)}` : 'expected map, relocate or check', this);
+    if (args.length !== want) throw new UsageError(`bundle ${verb} takes ${want === 1 ? 'BUNDLE' : 'BUNDLE MAPPING'}`, this);
+    const bundle = await readInput(args[0], 'bundle').catch((e) => { e.command = this; throw e; });
+    const prefix = values['repository-prefix'];
+    if (verb !== 'check') {
+      if (prefix === undefined) throw new UsageError('missing -r PREFIX', this);
+      const checked = irel.checkPrefix(prefix);
+      if (!checked.ok) throw new UsageError(checked.error.message, this);
+    }
+    if (verb === 'map') {
+      io.stdout.write(`${JSON.stringify(irel.bundleMap(bundle, prefix), null, 2)}\n`);
+      return 0;
+    }
+    const opts = registryOptions(values, {});
+    if (verb === 'check') {
+      const mapping = await readInput(args[1], 'mapping').catch((e) => { e.command = this; throw e; });
+      try {
+        const verdicts = await irel.bundleCheck(bundle, mapping, { ...opts, online: !!values.online });
+        for (const v of verdicts) {
+          io.stdout.write(`${v.ok ? 'ok  ' : 'FAIL'} ${v.image} -> ${v.relocated || '(none)'}${v.ok ? (v.digest ? ` ${v.digest}` : '') : `: ${v.problem}`}\n`);
+        }
+        return verdicts.every((v) => v.ok) ? 0 : 1;
+      } finally {
+        irel.close();
+      }
+    }
+    const jobs = values.jobs === undefined ? 4 : Number(values.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError('--jobs must be an integer from 1 to 64', this);
+    const progress = createProgress(io.stderr, { quiet: values.quiet });
+    try {
+      const result = await irel.bundleRelocate(bundle, prefix, {
+        ...opts, jobs,
+        onProgress: (e) => {
+          if (e.type === 'image' && e.phase === 'done' && !values.quiet) io.stderr.write(`relocated ${e.image} to ${e.target} (${e.digest})\n`);
+          progress.onProgress(e);
+        },
+      });
+      progress.finish();
+      if (values.output) {
+        const tmp = `${values.output}.tmp-${process.pid}`;
+        await writeFile(tmp, result.json);
+        await rename(tmp, values.output);
+      } else {
+        io.stdout.write(result.json);
+      }
+      return 0;
+    } finally {
+      progress.finish();
+      irel.close();
+    }
+  },
+};
