@@ -1,5 +1,5 @@
 // Compiled by `tsc --noEmit` in make test: the public .d.ts must describe the API as used here.
-import { IrelError, load, VERSION, type ImageReference, type MapResult } from 'irel';
+import { IrelError, load, VERSION, type CopySummary, type ImageReference, type MapResult, type MappingVerdict } from 'irel';
 
 const irel = await load();
 const v: string = VERSION + irel.version;
@@ -28,6 +28,26 @@ try {
     void side;
   }
 }
+
+const summary: CopySummary = await irel.copy('a.io/x:1', 'b.io/x:1', {
+  jobs: 2,
+  platforms: ['linux/arm64'],
+  signal: new AbortController().signal,
+  credentials: { 'b.io': { username: 'u', password: 'p' } },
+  onProgress: (e) => {
+    if (e.type === 'blob') {
+      const done: number = e.done;
+      void done;
+    }
+  },
+});
+const d: string = summary.digest + (await irel.digest('a.io/x:1', { insecureRegistries: ['a.io'] }));
+const verdicts: MappingVerdict[] = await irel.bundleCheck('{}', '{}', { online: true });
+const mapping: Record<string, string> = irel.bundleMap('{}', 'r.io/p');
+void d;
+void verdicts;
+void mapping;
+irel.close();
 
 const fromBytes = await load({ wasmBinary: new Uint8Array(0) });
 // @ts-expect-error map needs a prefix and a reference

@@ -51,6 +51,87 @@ export interface MapOptions {
   preserveTagDigest?: boolean;
 }
 
+/** Where credentials come from: a table by registry host[:port], or a function. */
+export type Credentials =
+  | Record<string, { username: string; password: string } | { identityToken: string }>
+  | ((registry: string) => Promise<{ username: string; password: string } | { identityToken: string } | null>);
+
+export interface RegistryOptions {
+  credentials?: Credentials;
+  /** Registries (host[:port]) that may be reached over plain HTTP; loopback ones always may. */
+  insecureRegistries?: string[];
+  /** Node: PEM files of extra CAs to trust. */
+  caFiles?: string[];
+  /** Node: do not verify TLS certificates (unsafe). */
+  skipTlsVerify?: boolean;
+  /** Browsers: the forwarding proxy's base URL. */
+  proxyBase?: string;
+  /** Retry policy for repeatable requests. */
+  retry?: { attempts?: number; baseMs?: number; maxMs?: number };
+  signal?: AbortSignal;
+}
+
+export type ProgressEvent =
+  | { type: 'manifest'; phase: 'fetched' | 'pushed'; digest: string; mediaType?: string; root?: boolean; existing?: boolean; image?: string }
+  | { type: 'plan'; blobs: number; bytes: number; manifests: number; image?: string }
+  | { type: 'blob'; digest: string; size: number; done: number;
+      state: 'started' | 'uploading' | 'uploaded' | 'mounted' | 'exists' | 'foreign'; image?: string }
+  | { type: 'image'; phase: 'started' | 'done'; image: string; target: string; digest?: string }
+  | { type: 'done'; summary: CopySummary; image?: string };
+
+export interface CopyOptions extends RegistryOptions {
+  /** Blobs in flight at once (default 4). */
+  jobs?: number;
+  /** Copy only these platforms (os/arch[/variant]) of an index; the index then gets a new digest. */
+  platforms?: string[];
+  /** Also copy foreign (non-distributable) layers. */
+  includeNondistributable?: boolean;
+  onProgress?: (event: ProgressEvent) => void;
+  /** Bytes per PATCH; by default Node streams a large blob in one PATCH, browsers use 16 MiB. */
+  chunkSize?: number;
+  /** Blobs up to this size go in one PUT. */
+  singlePutMax?: number;
+}
+
+export interface CopySummary {
+  source: string;
+  target: string;
+  digest: string;
+  sourceDigest: string;
+  /** True when a platform filter produced a new index (digest differs from sourceDigest). */
+  rewritten: boolean;
+  platforms: string[];
+  manifests: number;
+  blobs: { uploaded: number; mounted: number; skipped: number; foreign: number };
+  bytes: { uploaded: number; mounted: number; skipped: number; total: number };
+}
+
+export interface BundleImage {
+  where: string;
+  image: string;
+  imageType: string;
+  contentDigest: string;
+  relocatable: boolean;
+}
+
+export interface BundleInfo {
+  ok: true;
+  name: string;
+  version: string;
+  images: BundleImage[];
+  relocatable: string[];
+}
+
+export interface MappingVerdict {
+  image: string;
+  relocated: string;
+  ok: boolean;
+  problem: string;
+  digest?: string;
+}
+
+export type BundleInput = string | Uint8Array;
+
 export declare class Irel {
   readonly version: string;
   /** Parses and normalizes; never throws for bad input. */
@@ -68,6 +149,28 @@ export declare class Irel {
   /** Like map; throws IrelError. */
   mapReference(prefix: string, input: string, options?: MapOptions): string;
   mapAll(prefix: string, inputs: Iterable<string>, options?: MapOptions): MapResult[];
+
+  /** The digest of the image or index `ref`, as its registry serves it. */
+  digest(ref: string, options?: RegistryOptions): Promise<string>;
+  /** Copies an image or index with its digest preserved. Rejects with IrelError. */
+  copy(src: string, dst: string, options?: CopyOptions): Promise<CopySummary>;
+  /** Node: pulls `ref` into the OCI layout `dir`, named by its full name or options.name. */
+  layoutAdd(dir: string, ref: string, options?: CopyOptions & { name?: string }): Promise<CopySummary>;
+  /** Node: the digest of the image `ref` (name, tag or digest) in the OCI layout `dir`. */
+  layoutFind(dir: string, ref: string): Promise<string>;
+  /** Node: pushes the image `digest` (or name) from the OCI layout `dir` to `ref`. */
+  layoutPush(dir: string, digest: string, ref: string, options?: CopyOptions): Promise<CopySummary>;
+  /** A bundle.json's images. Throws IrelError for an invalid bundle. */
+  bundleInfo(bundleJson: BundleInput): BundleInfo;
+  /** The relocation mapping { original: relocated }; no network. */
+  bundleMap(bundleJson: BundleInput, prefix: string): Record<string, string>;
+  /** Copies every relocatable image of a thin bundle to its relocated name. */
+  bundleRelocate(bundleJson: BundleInput, prefix: string, options?: CopyOptions):
+    Promise<{ mapping: Record<string, string>; json: string; images: { image: string; target: string; digest: string; summary: CopySummary }[] }>;
+  /** One verdict per image; with online, each relocated image's digest is looked up. */
+  bundleCheck(bundleJson: BundleInput, mappingJson: BundleInput, options?: RegistryOptions & { online?: boolean }): Promise<MappingVerdict[]>;
+  /** Node: releases kept-alive connections. */
+  close(): void;
 }
 
 export interface LoadOptions {
