@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 
 import { optionCredentials } from './irel.js';
+import { exportBundle } from './node/bundle-export.js';
 import { createDockerCredentials } from './node/credentials.js';
 import { findInLayout, layoutSource, layoutTarget } from './node/layout-place.js';
 import { createNodeTransport } from './node/transport.js';
@@ -13,6 +14,7 @@ export function nodeEnv() {
   return {
     probeSchemes: true,
     layout: { findInLayout, layoutSource, layoutTarget },
+    bundleExport: exportBundle,
     streamUploads: true,
     createTransport: (options) => createNodeTransport({ caFiles: options.caFiles, skipTlsVerify: options.skipTlsVerify }),
     credentials: (given) => {

@@ -140,6 +140,15 @@ export class Irel {
     return checkBundleMapping(this.#context(options), bundleJson, mappingJson, options);
   }
 
+  /** Node: writes a thick bundle (.tgz: bundle.json + artifacts/layout/) from a thin bundle.json. */
+  async bundleExport(bundleJson, outPath, options = {}) {
+    if (!this.#env.bundleExport) {
+      throw new IrelError({ code: 'UNSUPPORTED', message: 'writing bundle archives needs a file system (use Node)' });
+    }
+    const bytes = typeof bundleJson === 'string' ? new TextEncoder().encode(bundleJson) : bundleJson;
+    return this.#env.bundleExport(this.#context(options), bytes, outPath, options);
+  }
+
   /** Pulls the image `ref` into the OCI layout `dir` (created if needed), named by `ref`. Node only. */
   async layoutAdd(dir, ref, options = {}) {
     const layout = this.#layout();

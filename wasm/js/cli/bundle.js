@@ -8,6 +8,8 @@ const USAGE = `Usage:
   irel bundle map BUNDLE -r PREFIX                 print the relocation mapping (no network)
   irel bundle relocate BUNDLE -r PREFIX [-o FILE]  copy every image, then write the mapping
   irel bundle check BUNDLE MAPPING [--online]      check a mapping against the bundle
+  irel bundle export BUNDLE -o OUT.tgz [--platform OS/ARCH[/VARIANT]]...
+                                                   write a thick bundle from a thin one
 
 BUNDLE is a CNAB bundle.json (a thin bundle). Its relocatable images are those of
 invocationImages[] and images{} whose imageType is docker, oci or absent; a contentDigest pins the
@@ -42,6 +44,7 @@ export const bundleCommand = {
     'repository-prefix': { type: 'string', short: 'r' },
     output: { type: 'string', short: 'o' },
     online: { type: 'boolean' },
+    platform: { type: 'string', multiple: true },
     jobs: { type: 'string', short: 'j' },
     quiet: { type: 'boolean', short: 'q' },
     ...REGISTRY_OPTIONS,
@@ -49,11 +52,25 @@ export const bundleCommand = {
 
   async run({ values, positionals }, io, irel) {
     const [verb, ...args] = positionals;
-    const want = { map: 1, relocate: 1, check: 2 }[verb];
-    if (want === undefined) throw new UsageError(verb ? `unknown bundle command ${JSON.stringify(verb)}` : 'expected map, relocate or check', this);
+    const want = { map: 1, relocate: 1, check: 2, export: 1 }[verb];
+    if (want === undefined) throw new UsageError(verb ? `unknown bundle command ${JSON.stringify(verb)}` : 'expected map, relocate, check or export', this);
     if (args.length !== want) throw new UsageError(`bundle ${verb} takes ${want === 1 ? 'BUNDLE' : 'BUNDLE MAPPING'}`, this);
     const bundle = await readInput(args[0], 'bundle').catch((e) => { e.command = this; throw e; });
     const prefix = values['repository-prefix'];
+    if (verb === 'export') {
+      if (!values.output) throw new UsageError('missing -o OUT.tgz', this);
+      const progress = createProgress(io.stderr, { quiet: values.quiet });
+      try {
+        const r = await irel.bundleExport(bundle, values.output, {
+          ...registryOptions(values, {}), platforms: values.platform ?? [], onProgress: progress.onProgress });
+        progress.finish();
+        io.stdout.write(`wrote ${values.output} with ${r.images.length} images\n`);
+        return 0;
+      } finally {
+        progress.finish();
+        irel.close();
+      }
+    }
     if (verb !== 'check') {
       if (prefix === undefined) throw new UsageError('missing -r PREFIX', this);
       const checked = irel.checkPrefix(prefix);

@@ -1,0 +1,252 @@
+// Thick bundles: an archive (.tgz/.tar.gz, .tar, .tar.zst, .tar.xz) holding bundle.json and
+// artifacts/layout/, an OCI layout whose ref-name annotations are the bundle's original image
+// names. The archive is streamed, never unpacked: pass 1 reads bundle.json, the layout's index
+// and the small JSON blobs (manifests, configs), and hashes every blob; pass 2 streams the blobs
+// the targets lack straight into the registry. The original registries are never contacted.
+import { IrelError } from '../errors.js';
+import { registryTarget } from '../registry/registry-place.js';
+import { runPool } from '../registry/pool.js';
+import { mapBundle, readBundle } from './thin.js';
+
+const LAYOUT = 'artifacts/layout/';
+const SMALL = 4 << 20; // manifests and configs are kept in memory; registries cap manifests at 4 MiB
+const PIECE = 1 << 20;
+const CHUNK = 16 << 20;
+
+function bad(code, message) {
+  return new IrelError({ code, message, side: 'source' });
+}
+
+function blobDigest(path) {
+  const m = /^artifacts\/layout\/blobs\/([a-z0-9]+)\/([a-f0-9]+)$/.exec(path);
+  return m ? `${m[1]}:${m[2]}` : null;
+}
+
+/**
+ * Pass 1. openArchive() -> archive reader ({ next, read, skip, readAll, close }).
+ * Resolves to { bundleBytes, bundle, indexBytes, blobs: Map(digest -> { size, bytes? }) }.
+ */
+export function scanThickBundle(ctx, openArchive, { onEntry = () => {} } = {}) {
+  const ar = openArchive();
+  const blobs = new Map();
+  let bundleBytes = null;
+  let layoutFile = null;
+  let indexBytes = null;
+  try {
+    for (let entry = ar.next(); entry; entry = ar.next()) {
+      onEntry(entry);
+      if (entry.type === 'dir') continue;
+      if (entry.type !== 'file') {
+        throw bad('ARCHIVE_ENTRY_UNSAFE', `archive entry ${entry.path} is a ${entry.type}: thick bundles hold regular files only`);
+      }
+      if (entry.path === 'bundle.json') bundleBytes = ar.readAll(16 << 20);
+      else if (entry.path === `${LAYOUT}oci-layout`) layoutFile = ar.readAll(1 << 16);
+      else if (entry.path === `${LAYOUT}index.json`) indexBytes = ar.readAll(SMALL);
+      else if (entry.path.startsWith(`${LAYOUT}blobs/`)) {
+        const digest = blobDigest(entry.path);
+        if (!digest) throw bad('ARCHIVE_ENTRY_INVALID', `archive entry ${entry.path} is not a blob path (blobs/ALG/HEX)`);
+        const hash = ctx.newHash();
+        let keep = entry.size <= SMALL ? [] : null; // small JSON blobs: manifests and configs
+        let size = 0;
+        for (let piece = ar.read(PIECE); piece.length; piece = ar.read(PIECE)) {
+          if (keep && size === 0 && piece[0] !== 0x7b) keep = null; // not JSON: a layer
+          hash.update(piece);
+          size += piece.length;
+          if (keep) keep.push(piece.slice());
+        }
+        const got = hash.digest();
+        if (got !== digest) {
+          throw bad('DIGEST_MISMATCH', `blob ${digest} in the bundle hashes to ${got}: the archive is corrupt or tampered with`);
+        }
+        let bytes = null;
+        if (keep && keep.length) {
+          bytes = new Uint8Array(size);
+          let at = 0;
+          for (const p of keep) {
+            bytes.set(p, at);
+            at += p.length;
+          }
+        }
+        blobs.set(digest, { size, bytes });
+      } else {
+        ar.skip();
+      }
+    }
+  } finally {
+    ar.close();
+  }
+  if (!bundleBytes) throw bad('BUNDLE_INVALID', 'the archive has no bundle.json at its top level');
+  const bundle = readBundle(ctx.core, bundleBytes);
+  if (!layoutFile || !ctx.core.checkOciLayout(layoutFile).ok) {
+    throw bad('LAYOUT_INVALID', `the archive has no valid ${LAYOUT}oci-layout`);
+  }
+  if (!indexBytes) throw bad('LAYOUT_INVALID', `the archive has no ${LAYOUT}index.json`);
+  return { bundleBytes, bundle, indexBytes, blobs };
+}
+
+/** Every image's graph, checked against what the archive holds, before anything is pushed. */
+export function planThickBundle(ctx, scan, options = {}) {
+  const { core } = ctx;
+  const plans = [];
+  const seen = new Set();
+  for (const image of scan.bundle.images) {
+    if (!image.relocatable || seen.has(image.image)) continue;
+    seen.add(image.image);
+    const found = core.findInLayout(scan.indexBytes, image.image);
+    if (!found.ok) throw bad(found.error.code, `bundle image ${image.image}: ${found.error.message}`);
+    const root = found.descriptor;
+    if (image.contentDigest && root.digest !== image.contentDigest) {
+      throw bad('DIGEST_MISMATCH', `bundle image ${image.image} is ${root.digest} in the layout, but the bundle pins ${image.contentDigest}`);
+    }
+    const manifest = (d) => {
+      const b = scan.blobs.get(d.digest);
+      if (!b) throw bad('BLOB_UNKNOWN', `bundle image ${image.image}: manifest ${d.digest} is missing from the archive`);
+      if (!b.bytes || b.size !== d.size) {
+        throw bad('MANIFEST_INVALID', `bundle image ${image.image}: manifest ${d.digest} is ${b.size} bytes; its descriptor says ${d.size}`);
+      }
+      return b.bytes;
+    };
+    const walk = new core.ImageWalk([], !!options.includeNondistributable);
+    try {
+      let added = walk.addRoot(root.digest, root.mediaType, manifest(root));
+      if (!added.ok) throw bad(added.error.code, `bundle image ${image.image}: ${added.error.message}`);
+      let pending = added.children;
+      while (pending.length) {
+        const next = [];
+        for (const d of pending) {
+          added = walk.addChild(d, manifest(d));
+          if (!added.ok) throw bad(added.error.code, `bundle image ${image.image}: ${added.error.message}`);
+          next.push(...added.children);
+        }
+        pending = next;
+      }
+      const blobs = walk.blobs();
+      for (const d of blobs) {
+        if (d.skipped) continue;
+        const b = scan.blobs.get(d.digest);
+        if (!b) throw bad('BLOB_UNKNOWN', `bundle image ${image.image}: blob ${d.digest} is missing from the archive`);
+        if (b.size !== d.size) {
+          throw bad('BLOB_SIZE_MISMATCH', `bundle image ${image.image}: blob ${d.digest} is ${b.size} bytes; its descriptor says ${d.size}`);
+        }
+      }
+      plans.push({ image: image.image, root, blobs, manifests: walk.pushOrder(), info: walk.summary() });
+    } finally {
+      walk.delete();
+    }
+  }
+  return plans;
+}
+
+// Sequential reads of the current archive entry, in the ranges an upload asks for; the last range
+// is kept so that a retried chunk can be sent again. The digest was checked in pass 1 and is
+// checked again here, before the last bytes go out.
+class ArchiveEntryReader {
+  #ar;
+  #descriptor;
+  #hash;
+  #pos = 0;
+  #last = null;
+
+  constructor(ar, descriptor, newHash) {
+    this.#ar = ar;
+    this.#descriptor = descriptor;
+    this.#hash = newHash();
+  }
+
+  async read(offset, length) {
+    const last = this.#last;
+    if (last && offset >= last.offset && offset + length <= last.offset + last.bytes.length) {
+      return last.bytes.subarray(offset - last.offset, offset - last.offset + length);
+    }
+    if (offset !== this.#pos) {
+      throw bad('ARCHIVE_REWIND', `the registry asked for blob ${this.#descriptor.digest} from byte ${offset}, which the archive stream has passed`);
+    }
+    const out = new Uint8Array(length);
+    let filled = 0;
+    while (filled < length) {
+      const piece = this.#ar.read(Math.min(PIECE, length - filled));
+      if (!piece.length) throw bad('ARCHIVE_TRUNCATED', `blob ${this.#descriptor.digest} ended early in pass 2`);
+      out.set(piece, filled);
+      filled += piece.length;
+    }
+    this.#hash.update(out);
+    this.#pos += length;
+    this.#last = { offset, bytes: out };
+    if (this.#pos === this.#descriptor.size && this.#hash.digest() !== this.#descriptor.digest) {
+      throw bad('DIGEST_MISMATCH', `blob ${this.#descriptor.digest} changed between the two passes over the archive`);
+    }
+    return out;
+  }
+
+  close() {}
+}
+
+/** Relocates a thick bundle: returns { mapping, json, images: [{ image, target, digest }] }. */
+export async function relocateThickBundle(ctx, openArchive, prefix, options = {}) {
+  const emit = options.onProgress ?? (() => {});
+  const scan = scanThickBundle(ctx, openArchive);
+  const { mapping, json } = mapBundle(ctx.core, scan.bundleBytes, prefix);
+  const plans = planThickBundle(ctx, scan, options);
+  const signal = options.signal ?? new AbortController().signal;
+  const uploadOptions = { ...options, chunkSize: CHUNK, singlePutMax: CHUNK };
+
+  // Targets, and which blobs each lacks.
+  const targets = [];
+  for (const plan of plans) {
+    const target = await registryTarget(ctx, mapping[plan.image], signal, null, uploadOptions);
+    const missing = new Set();
+    await runPool(plan.blobs.filter((b) => !b.skipped), options.jobs ?? 4, async (d) => {
+      if (!(await target.hasBlob(d))) missing.add(d.digest);
+    });
+    targets.push({ plan, target, missing });
+  }
+  const needed = new Map(); // digest -> targets lacking it, in bundle order
+  for (const t of targets) for (const d of t.missing) needed.set(d, [...(needed.get(d) ?? []), t]);
+  emit({ type: 'plan', blobs: needed.size, bytes: [...needed.keys()].reduce((n, d) => n + scan.blobs.get(d).size, 0) });
+
+  // Pass 2: blobs in archive order, each streamed once, then mounted into other repositories.
+  if (needed.size) {
+    const ar = openArchive();
+    try {
+      for (let entry = ar.next(); entry; entry = ar.next()) {
+        const digest = entry.type === 'file' ? blobDigest(entry.path) : null;
+        const lacking = digest && needed.get(digest);
+        if (!lacking) {
+          if (entry.type === 'file') ar.skip();
+          continue;
+        }
+        const d = { digest, size: scan.blobs.get(digest).size, mediaType: 'application/octet-stream' };
+        const progress = (state, done) => emit({ type: 'blob', digest, size: d.size, done, state });
+        const [first, ...others] = lacking;
+        await first.target.putBlob(d, new ArchiveEntryReader(ar, d, ctx.newHash), progress, signal);
+        for (const other of others) {
+          const mounter = await registryTarget(ctx, mapping[other.plan.image], signal,
+            { kind: 'registry', endpoint: first.target.endpoint }, uploadOptions);
+          await mounter.putBlob(d, { read: () => { throw bad('ARCHIVE_REWIND', `blob ${digest} could not be mounted`); }, close() {} }, progress, signal)
+            .catch(async () => {
+              // Not mountable (another registry): read it again would need a third pass, so refuse.
+              throw bad('BUNDLE_TARGETS_SPLIT', `blob ${digest} is needed in two registries; relocate to one prefix`);
+            });
+        }
+        needed.delete(digest);
+        progress('uploaded', d.size);
+      }
+    } finally {
+      ar.close();
+    }
+    if (needed.size) throw bad('ARCHIVE_CHANGED', `${needed.size} blobs seen in pass 1 were not found in pass 2`);
+  }
+
+  // Manifests, children first, each image's name last.
+  const images = [];
+  for (const { plan, target } of targets) {
+    const rootRef = target.rootRef(plan.info.rootDigest);
+    for (const m of plan.manifests) {
+      const isRoot = m === plan.manifests[plan.manifests.length - 1];
+      await target.putManifest(isRoot ? rootRef : m.digest, m, isRoot);
+    }
+    images.push({ image: plan.image, target: mapping[plan.image], digest: plan.info.rootDigest });
+    emit({ type: 'image', phase: 'done', image: plan.image, target: mapping[plan.image], digest: plan.info.rootDigest });
+  }
+  return { mapping, json, images };
+}
