@@ -64,7 +64,9 @@ std::string Normalize(std::string_view path) {
 }
 
 bool LooksTruncated(const std::string& message) {
-  for (const char* word : {"runcated", "Premature", "premature", "end-of-file", "unexpected end"}) {
+  // libarchive's readers (tar, gzip, bzip2, zstd, archive_read.c) say "truncated" or "Premature
+  // end-of-file"; liblzma says "No progress is possible" (LZMA_BUF_ERROR) when input ran out.
+  for (const char* word : {"runcated", "Premature", "premature", "end-of-file", "No progress is possible"}) {
     if (message.find(word) != std::string::npos) return true;
   }
   return false;
@@ -308,10 +310,10 @@ struct ArchiveReader::Impl {
     std::string out;
     if (!has_entry || entry_done) return out;
     const std::uint64_t remaining = entry_size - entry_read;
-    if (remaining > max) {
-      return Fail("ARCHIVE_ENTRY_TOO_LARGE", Where() + "is " + std::to_string(entry_size) +
-                                                 " bytes, over the limit of " + std::to_string(max) +
-                                                 " for reading it whole");
+    if (remaining > max) {  // nothing consumed: not sticky, the caller may Skip() instead
+      return Error{"ARCHIVE_ENTRY_TOO_LARGE", Where() + "is " + std::to_string(entry_size) +
+                                                  " bytes, over the limit of " + std::to_string(max) +
+                                                  " for reading it whole"};
     }
     out.resize(static_cast<std::size_t>(remaining));
     std::size_t filled = 0;

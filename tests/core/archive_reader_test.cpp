@@ -55,6 +55,9 @@ std::string MakeArchive(const std::vector<Item>& items, Filter filter) {
   }
   archive_write_set_format_pax_restricted(a);
   if (filter == Filter::Gzip) archive_write_set_filter_option(a, "gzip", "compression-level", "1");
+  // No zero padding after a compressed stream (as GNU tar writes it): libarchive 3.6.2's zstd
+  // reader fails on zeros after the last frame.
+  if (filter != Filter::None) archive_write_set_bytes_in_last_block(a, 1);
   EXPECT_EQ(archive_write_open(a, &out, nullptr, Append, nullptr), ARCHIVE_OK) << archive_error_string(a);
   const std::string zeros(1 << 20, '\0');
   for (const auto& it : items) {
@@ -260,13 +263,15 @@ TEST(ArchiveReader, SkipAndReadAllPickOutSmallEntriesAmongLargeOnes) {
   EXPECT_EQ(index, items[4].data);
 }
 
-TEST(ArchiveReader, ReadAllRefusesEntriesOverItsMaxNamingTheEntry) {
+TEST(ArchiveReader, ReadAllRefusesEntriesOverItsMaxNamingTheEntryWithoutConsumingThem) {
   auto r = ReaderOver(MakeArchive({{"big.json", 'f', std::string(5000, 'a')}}, Filter::None));
   ASSERT_TRUE(r.Next().ok());
   auto all = r.ReadAll(4096);
   ASSERT_FALSE(all.ok());
   EXPECT_EQ(all.error().code, "ARCHIVE_ENTRY_TOO_LARGE");
   EXPECT_NE(all.error().message.find("\"big.json\""), std::string::npos) << all.error().message;
+  std::uint8_t buf[10000];  // nothing was consumed: the data is still there
+  EXPECT_EQ(*r.Read(buf, sizeof buf), 5000u);
 }
 
 TEST(ArchiveReader, ReadBeforeAnyEntryOrAfterTheEndGivesNothing) {
@@ -320,7 +325,7 @@ TEST_P(RejectsUnsafeEntries, NextFailsNamingTheEntryAndStaysFailed) {
   const auto bad = r.Next();
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().code, "ARCHIVE_ENTRY_UNSAFE");
-  EXPECT_NE(bad.error().message.find("\"" + c.path + "\""), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("\"" + c.path.substr(0, 200)), std::string::npos) << bad.error().message;
   EXPECT_NE(bad.error().message.find(c.why), std::string::npos) << bad.error().message;
   EXPECT_FALSE(IsSafePath(c.path));
   const auto later = r.Next();  // errors are sticky

@@ -4,7 +4,10 @@
 import { createHash } from 'node:crypto';
 
 import { optionCredentials } from './irel.js';
+import { openSync, readSync, closeSync, readFileSync } from 'node:fs';
+
 import { exportBundle } from './node/bundle-export.js';
+import { nodeFileReader } from './node/archive-source.js';
 import { createDockerCredentials } from './node/credentials.js';
 import { findInLayout, layoutSource, layoutTarget } from './node/layout-place.js';
 import { createNodeTransport } from './node/transport.js';
@@ -15,6 +18,18 @@ export function nodeEnv() {
     probeSchemes: true,
     layout: { findInLayout, layoutSource, layoutTarget },
     bundleExport: exportBundle,
+    // A path: JSON (a thin bundle.json) or an archive (a thick bundle), told apart by content.
+    bundleFile: (path) => {
+      const fd = openSync(path, 'r');
+      const first = Buffer.alloc(1);
+      try {
+        readSync(fd, first, 0, 1, 0);
+      } finally {
+        closeSync(fd);
+      }
+      const isJson = first[0] === 0x7b || /\.json$/i.test(path);
+      return isJson ? { json: readFileSync(path) } : { archive: () => nodeFileReader(path) };
+    },
     streamUploads: true,
     createTransport: (options) => createNodeTransport({ caFiles: options.caFiles, skipTlsVerify: options.skipTlsVerify }),
     credentials: (given) => {

@@ -7,6 +7,7 @@ import { imageDigest } from './registry/digest.js';
 import { registrySource, registryTarget } from './registry/registry-place.js';
 import { relocate } from './transfer/relocate.js';
 import { checkBundleMapping, mapBundle, readBundle, relocateThinBundle } from './bundle/thin.js';
+import { openBundle } from './bundle/open.js';
 import { DEFAULT_RETRY } from './registry/retry.js';
 import { VERSION } from './version.js';
 
@@ -115,6 +116,20 @@ export class Irel {
    */
   async copy(src, dst, options = {}) {
     return copyImage(this.#context(options), src, dst, options);
+  }
+
+  /**
+   * Opens a bundle: { json: bytes } (thin), { archive: () => source } (thick; source is
+   * { read(max) -> Uint8Array, close() }, synchronous), or in Node a file path (either kind).
+   * Returns { kind, json, info, map(prefix), relocate(prefix, options), check(mapping, options) }.
+   */
+  openBundle(input, options = {}) {
+    const ctx = this.#context(options);
+    if (typeof input === 'string') {
+      if (!this.#env.bundleFile) throw new IrelError({ code: 'UNSUPPORTED', message: 'bundle paths need Node; pass { json } or { archive }' });
+      return openBundle(ctx, this.#env.bundleFile(input));
+    }
+    return openBundle(ctx, input);
   }
 
   /** A bundle.json's name, version and images ({ image, imageType, contentDigest, relocatable }). */

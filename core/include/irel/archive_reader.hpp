@@ -14,7 +14,8 @@
 //   ARCHIVE_TOO_LARGE        the uncompressed stream is over max_total_bytes
 //   ARCHIVE_TOO_MANY_ENTRIES more than max_entries entries
 //   ARCHIVE_UNSUPPORTED      this build's libarchive lacks a built-in decompressor (never shells out)
-// Errors are sticky: once a call fails, every later call returns the same error.
+// Errors are sticky: once a call fails, every later call returns the same error (except ReadAll's
+// own max).
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -77,7 +78,8 @@ class ArchiveReader {
   Result<bool> Skip();
 
   // The rest of the current entry as one string, for small entries (bundle.json, index.json,
-  // manifests): ARCHIVE_ENTRY_TOO_LARGE when the entry is over max bytes.
+  // manifests): ARCHIVE_ENTRY_TOO_LARGE when the entry is over max bytes (the one error that is
+  // not sticky: nothing was read, the caller may Skip() or Read() instead).
   Result<std::string> ReadAll(std::size_t max);
 
   const ArchiveOptions& options() const;

@@ -1,0 +1,40 @@
+// A bundle, thin (bundle.json) or thick (an archive), behind one interface: its bundle.json,
+// its images, its relocation mapping, relocation and mapping checks.
+import { openArchive } from '../archive/archive-file.js';
+import { IrelError } from '../errors.js';
+import { checkBundleMapping, mapBundle, readBundle, relocateThinBundle } from './thin.js';
+import { relocateThickBundle } from './thick.js';
+
+/** source: a function returning a fresh { read(max) -> Uint8Array, close() } over the archive. */
+function bundleJsonFromArchive(core, source) {
+  const ar = openArchive(core, source());
+  try {
+    for (let e = ar.next(); e; e = ar.next()) {
+      if (e.path === 'bundle.json' && e.type === 'file') return ar.readAll(16 << 20);
+      if (e.type === 'file') ar.skip();
+    }
+  } finally {
+    ar.close();
+  }
+  throw new IrelError({ code: 'BUNDLE_INVALID', message: 'the archive has no bundle.json at its top level', side: 'source' });
+}
+
+/**
+ * input: { json: bytes } for a thin bundle, or { archive: () => source } for a thick one.
+ */
+export function openBundle(ctx, input) {
+  const { core } = ctx;
+  const thick = typeof input.archive === 'function';
+  const json = thick ? bundleJsonFromArchive(core, input.archive) : input.json;
+  const info = readBundle(core, json);
+  return {
+    kind: thick ? 'thick' : 'thin',
+    json,
+    info,
+    map: (prefix) => mapBundle(core, json, prefix),
+    relocate: (prefix, options = {}) => (thick
+      ? relocateThickBundle(ctx, () => openArchive(core, input.archive(), options.archiveLimits), prefix, options)
+      : relocateThinBundle(ctx, json, prefix, options)),
+    check: (mapping, options = {}) => checkBundleMapping(ctx, json, mapping, options),
+  };
+}
