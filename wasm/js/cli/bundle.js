@@ -11,7 +11,11 @@ const USAGE = `Usage:
   irel bundle export BUNDLE -o OUT.tgz [--platform OS/ARCH[/VARIANT]]...
                                                    write a thick bundle from a thin one
 
-BUNDLE is a CNAB bundle.json (a thin bundle). Its relocatable images are those of
+BUNDLE is a CNAB bundle.json (a thin bundle) or an archive (.tgz/.tar.gz, .tar, .tar.zst,
+.tar.xz: a thick bundle holding bundle.json and artifacts/layout/, an OCI layout named by the
+original references). A thick bundle is streamed, never unpacked; relocating it reads it twice
+(manifests and digests first, then blobs straight into the registry) and never contacts the
+original registries. Its relocatable images are those of
 invocationImages[] and images{} whose imageType is docker, oci or absent; a contentDigest pins the
 image copied. The mapping is a JSON object from each original reference, exactly as the bundle
 declares it, to its relocated reference (relocation-mapping.json), tags and digests kept.
@@ -55,10 +59,13 @@ export const bundleCommand = {
     const want = { map: 1, relocate: 1, check: 2, export: 1 }[verb];
     if (want === undefined) throw new UsageError(verb ? `unknown bundle command ${JSON.stringify(verb)}` : 'expected map, relocate, check or export', this);
     if (args.length !== want) throw new UsageError(`bundle ${verb} takes ${want === 1 ? 'BUNDLE' : 'BUNDLE MAPPING'}`, this);
-    const bundle = await readInput(args[0], 'bundle').catch((e) => { e.command = this; throw e; });
+    await readInput(args[0], 'bundle').catch((e) => { e.command = this; throw e; });
+    const opened = irel.openBundle(args[0]);
+    const bundle = opened.json;
     const prefix = values['repository-prefix'];
     if (verb === 'export') {
       if (!values.output) throw new UsageError('missing -o OUT.tgz', this);
+      if (opened.kind === 'thick') throw new UsageError(`${args[0]} is already a thick bundle`, this);
       const progress = createProgress(io.stderr, { quiet: values.quiet });
       try {
         const r = await irel.bundleExport(bundle, values.output, {
@@ -77,14 +84,14 @@ export const bundleCommand = {
       if (!checked.ok) throw new UsageError(checked.error.message, this);
     }
     if (verb === 'map') {
-      io.stdout.write(`${JSON.stringify(irel.bundleMap(bundle, prefix), null, 2)}\n`);
+      io.stdout.write(opened.map(prefix).json);
       return 0;
     }
     const opts = registryOptions(values, {});
     if (verb === 'check') {
       const mapping = await readInput(args[1], 'mapping').catch((e) => { e.command = this; throw e; });
       try {
-        const verdicts = await irel.bundleCheck(bundle, mapping, { ...opts, online: !!values.online });
+        const verdicts = await opened.check(mapping, { ...opts, online: !!values.online });
         for (const v of verdicts) {
           io.stdout.write(`${v.ok ? 'ok  ' : 'FAIL'} ${v.image} -> ${v.relocated || '(none)'}${v.ok ? (v.digest ? ` ${v.digest}` : '') : `: ${v.problem}`}\n`);
         }
@@ -97,7 +104,7 @@ export const bundleCommand = {
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError('--jobs must be an integer from 1 to 64', this);
     const progress = createProgress(io.stderr, { quiet: values.quiet });
     try {
-      const result = await irel.bundleRelocate(bundle, prefix, {
+      const result = await opened.relocate(prefix, {
         ...opts, jobs,
         onProgress: (e) => {
           if (e.type === 'image' && e.phase === 'done' && !values.quiet) io.stderr.write(`relocated ${e.image} to ${e.target} (${e.digest})\n`);
