@@ -113,6 +113,13 @@ describe('thin bundles (Acme)', () => {
     assert.ok(verdicts.every((v) => v.ok), JSON.stringify(verdicts));
   });
 
+  it('describes each image from its registry', async () => {
+    const described = await irel.openBundle(bundlePath).describe();
+    const byImage = Object.fromEntries(described.map((d) => [d.image, d]));
+    assert.equal(byImage[forge.invocationImages[0].image].digest, builder.digest);
+    assert.deepEqual(byImage[forge.images.proxy.image].platforms, ['linux/amd64', 'linux/arm64']);
+  });
+
   it('refuses invalid bundles and prefixes clearly', async () => {
     const broken = join(tmp, 'broken.json');
     writeFileSync(broken, '{"images": {"a": {"image": "Not/Valid"}}}');

@@ -95,6 +95,16 @@ describe('thick bundles (Gringotts)', () => {
     assert.deepEqual(JSON.parse(m.stdout), mapping);
   });
 
+  it('lists each image with its digest, size and platforms, from the archive alone', async () => {
+    const r = await irel(['bundle', 'images', sortTgz]);
+    assert.equal(r.status, 0, r.stderr);
+    const listed = Object.fromEntries(r.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((i) => [i.image, i]));
+    assert.equal(listed[images.coins.ref].digest, images.coins.digest);
+    assert.deepEqual(listed[images.coins.ref].platforms, ['linux/amd64', 'linux/arm64']);
+    assert.deepEqual(listed[images.sorter.ref].platforms, ['linux/amd64']);
+    assert.ok(listed[images.sorter.ref].size > 5 << 20);
+  });
+
   const formats = [
     ['a plain .tar', 'sort.tar', ['-cf']],
     ['a .tar.zst', 'sort.tar.zst', ['--zstd', '-cf']],

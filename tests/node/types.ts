@@ -47,6 +47,10 @@ const mapping: Record<string, string> = irel.bundleMap('{}', 'r.io/p');
 void d;
 void verdicts;
 void mapping;
+const opened = irel.openBundle('sort.tgz');
+const described = await opened.describe();
+const platforms: string[] = described[0].platforms;
+void platforms;
 irel.close();
 
 const fromBytes = await load({ wasmBinary: new Uint8Array(0) });

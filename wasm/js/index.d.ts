@@ -132,6 +132,33 @@ export interface MappingVerdict {
 
 export type BundleInput = string | Uint8Array;
 
+/** A synchronous byte source for a thick bundle archive (fs.readSync, FileReaderSync). */
+export interface ArchiveSource {
+  read(maxBytes: number): Uint8Array;
+  close?(): void;
+}
+
+export interface BundleImageDescription {
+  image: string;
+  digest: string;
+  mediaType: string;
+  /** Manifests and blobs, in bytes. */
+  size: number;
+  platforms: string[];
+  blobs: number;
+}
+
+export interface OpenedBundle {
+  kind: 'thin' | 'thick';
+  json: Uint8Array;
+  info: BundleInfo;
+  map(prefix: string): { mapping: Record<string, string>; json: string };
+  relocate(prefix: string, options?: CopyOptions):
+    Promise<{ mapping: Record<string, string>; json: string; images: { image: string; target: string; digest: string }[] }>;
+  check(mappingJson: BundleInput, options?: RegistryOptions & { online?: boolean }): Promise<MappingVerdict[]>;
+  describe(options?: RegistryOptions): Promise<BundleImageDescription[]>;
+}
+
 export declare class Irel {
   readonly version: string;
   /** Parses and normalizes; never throws for bad input. */
@@ -160,6 +187,10 @@ export declare class Irel {
   layoutFind(dir: string, ref: string): Promise<string>;
   /** Node: pushes the image `digest` (or name) from the OCI layout `dir` to `ref`. */
   layoutPush(dir: string, digest: string, ref: string, options?: CopyOptions): Promise<CopySummary>;
+  /** Opens a bundle: a path (Node), { json } (thin) or { archive: () => source } (thick). */
+  openBundle(input: string | { json: Uint8Array | string } | { archive: () => ArchiveSource }, options?: RegistryOptions): OpenedBundle;
+  /** Node: writes a thick bundle (.tgz) from a thin bundle.json. */
+  bundleExport(bundleJson: BundleInput, outPath: string, options?: CopyOptions): Promise<{ images: { image: string; digest: string }[]; path: string }>;
   /** A bundle.json's images. Throws IrelError for an invalid bundle. */
   bundleInfo(bundleJson: BundleInput): BundleInfo;
   /** The relocation mapping { original: relocated }; no network. */

@@ -2,8 +2,8 @@
 // its images, its relocation mapping, relocation and mapping checks.
 import { openArchive } from '../archive/archive-file.js';
 import { IrelError } from '../errors.js';
-import { checkBundleMapping, mapBundle, readBundle, relocateThinBundle } from './thin.js';
-import { relocateThickBundle } from './thick.js';
+import { checkBundleMapping, describeThinBundle, mapBundle, readBundle, relocateThinBundle } from './thin.js';
+import { describeThickBundle, relocateThickBundle } from './thick.js';
 
 /** source: a function returning a fresh { read(max) -> Uint8Array, close() } over the archive. */
 function bundleJsonFromArchive(core, source) {
@@ -36,5 +36,9 @@ export function openBundle(ctx, input) {
       ? relocateThickBundle(ctx, () => openArchive(core, input.archive(), options.archiveLimits), prefix, options)
       : relocateThinBundle(ctx, json, prefix, options)),
     check: (mapping, options = {}) => checkBundleMapping(ctx, json, mapping, options),
+    /** Digest, size and platforms of each image: from the archive (verified), or from registries. */
+    describe: (options = {}) => (thick
+      ? describeThickBundle(ctx, () => openArchive(core, input.archive(), options.archiveLimits))
+      : describeThinBundle(ctx, json, options)),
   };
 }

@@ -6,6 +6,7 @@
 import { IrelError } from '../errors.js';
 import { registryTarget } from '../registry/registry-place.js';
 import { runPool } from '../registry/pool.js';
+import { describeGraph } from './describe.js';
 import { mapBundle, readBundle } from './thin.js';
 
 const LAYOUT = 'artifacts/layout/';
@@ -179,6 +180,17 @@ class ArchiveEntryReader {
   }
 
   close() {}
+}
+
+/** Each image of a thick bundle: { image, digest, mediaType, size, platforms, blobs }, verified. */
+export async function describeThickBundle(ctx, openArchive) {
+  const scan = scanThickBundle(ctx, openArchive);
+  const out = [];
+  for (const plan of planThickBundle(ctx, scan)) {
+    out.push(await describeGraph(ctx.core, plan.image, plan.manifests, plan.blobs.filter((b) => !b.skipped),
+      async (d) => scan.blobs.get(d.digest)?.bytes ?? null));
+  }
+  return out;
 }
 
 /** Relocates a thick bundle: returns { mapping, json, images: [{ image, target, digest }] }. */

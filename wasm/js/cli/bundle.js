@@ -8,6 +8,7 @@ const USAGE = `Usage:
   irel bundle map BUNDLE -r PREFIX                 print the relocation mapping (no network)
   irel bundle relocate BUNDLE -r PREFIX [-o FILE]  copy every image, then write the mapping
   irel bundle check BUNDLE MAPPING [--online]      check a mapping against the bundle
+  irel bundle images BUNDLE                        one JSON line per image: digest, size, platforms
   irel bundle export BUNDLE -o OUT.tgz [--platform OS/ARCH[/VARIANT]]...
                                                    write a thick bundle from a thin one
 
@@ -56,13 +57,21 @@ export const bundleCommand = {
 
   async run({ values, positionals }, io, irel) {
     const [verb, ...args] = positionals;
-    const want = { map: 1, relocate: 1, check: 2, export: 1 }[verb];
+    const want = { map: 1, relocate: 1, check: 2, export: 1, images: 1 }[verb];
     if (want === undefined) throw new UsageError(verb ? `unknown bundle command ${JSON.stringify(verb)}` : 'expected map, relocate, check or export', this);
     if (args.length !== want) throw new UsageError(`bundle ${verb} takes ${want === 1 ? 'BUNDLE' : 'BUNDLE MAPPING'}`, this);
     await readInput(args[0], 'bundle').catch((e) => { e.command = this; throw e; });
     const opened = irel.openBundle(args[0]);
     const bundle = opened.json;
     const prefix = values['repository-prefix'];
+    if (verb === 'images') {
+      try {
+        for (const i of await opened.describe(registryOptions(values, {}))) io.stdout.write(`${JSON.stringify(i)}\n`);
+        return 0;
+      } finally {
+        irel.close();
+      }
+    }
     if (verb === 'export') {
       if (!values.output) throw new UsageError('missing -o OUT.tgz', this);
       if (opened.kind === 'thick') throw new UsageError(`${args[0]} is already a thick bundle`, this);
