@@ -1,32 +1,20 @@
 // The Acme scenario: a thin bundle relocated from its registry to an internal one through the
 // CLI and the API, the relocation mapping written, then checked offline and online.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
 import { load } from 'irel';
 
 import { listTags, sha256, skopeoInspectRaw } from '../helpers/inspect.js';
+import { runIrel as cli } from '../helpers/cli.js';
 import { startRegistry } from '../helpers/registry.js';
 import { pushImage, pushIndex } from '../helpers/seed.js';
 import { makeTempDir } from '../helpers/util.js';
 
-const CLI = fileURLToPath(new URL('../../wasm/js/cli/main.js', import.meta.url));
 const irel = await load();
 
-function cli(args) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 describe('thin bundles (Acme)', () => {
   let upstream;

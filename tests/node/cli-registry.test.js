@@ -1,29 +1,17 @@
 // irel digest and irel copy as a user runs them: real processes against real registries, with
 // credentials from a Docker config file and TLS options from flags.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
 import { listTags, sha256, skopeoInspectRaw } from '../helpers/inspect.js';
+import { runIrel as irel } from '../helpers/cli.js';
 import { startRegistry } from '../helpers/registry.js';
 import { pushIndex } from '../helpers/seed.js';
 
-const CLI = fileURLToPath(new URL('../../wasm/js/cli/main.js', import.meta.url));
 
-function irel(args, env = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 describe('irel digest and copy', () => {
   let src;
@@ -51,7 +39,7 @@ describe('irel digest and copy', () => {
 
   it('copies with credentials from the Docker config and a CA from --ca-cert', async () => {
     const dst = `${secure.host}/cli/multi:v1`;
-    const r = await irel(['copy', image.ref, dst, '--ca-cert', secure.caFile, '--jobs', '2'], { DOCKER_CONFIG: dockerConfig });
+    const r = await irel(['copy', image.ref, dst, '--ca-cert', secure.caFile, '--jobs', '2'], { env: { DOCKER_CONFIG: dockerConfig } });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, `copied ${image.ref} to ${dst} with content digest ${image.digest}\n`);
     assert.match(r.stderr, /blobs: \d+ uploaded/);
@@ -85,7 +73,7 @@ describe('irel digest and copy', () => {
   ];
   for (const [label, args, status, message] of failures) {
     it(`fails clearly for ${label}`, async () => {
-      const r = await irel(args(), { DOCKER_CONFIG: dockerConfig });
+      const r = await irel(args(), { env: { DOCKER_CONFIG: dockerConfig } });
       assert.equal(r.status, status, r.stderr);
       assert.match(r.stderr, message);
       assert.equal(r.stderr.includes('secret'), false);

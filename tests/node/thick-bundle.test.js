@@ -3,29 +3,18 @@
 // and by third-party tools (skopeo + tar); and every kind of bad archive refused by name, with
 // nothing pushed and the input untouched.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
 import { listTags, sha256, skopeoInspectRaw } from '../helpers/inspect.js';
+import { runIrel as irel } from '../helpers/cli.js';
 import { startRegistry } from '../helpers/registry.js';
 import { pushImage, pushIndex } from '../helpers/seed.js';
 import { makeTempDir } from '../helpers/util.js';
 
-const CLI = fileURLToPath(new URL('../../wasm/js/cli/main.js', import.meta.url));
 
-function irel(args) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 function tar(args) {
   const r = spawnSync('tar', args, { encoding: 'utf8' });
