@@ -3,10 +3,12 @@
 // forwarding proxy: https://host/path -> BASE/host/path (plain http for loopback registries is
 // the proxy's decision).
 export function createFetchTransport({ fetch: fetchImpl = globalThis.fetch, proxyBase } = {}) {
+  const base = proxyBase?.replace(/\/$/, '');
   const route = (url) => {
-    if (!proxyBase) return url;
+    // URLs the proxy already rewrote (upload Locations) go to it as they are.
+    if (!base || url.startsWith(`${base}/`)) return url;
     const u = new URL(url);
-    return `${proxyBase.replace(/\/$/, '')}/${u.host}${u.pathname}${u.search}`;
+    return `${base}/${u.host}${u.pathname}${u.search}`;
   };
   return {
     async send({ method, url, headers, body, signal }) {
