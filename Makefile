@@ -10,7 +10,7 @@ JOBS ?= $(shell nproc)
 STAMPS := build/stamps
 
 .PHONY: build deps system npm wasm-deps native asan fuzz-build wasm package test test-native \
-        test-asan test-fuzz test-node test-types test-e2e run bench bench-copy fuzz clean
+        test-asan test-fuzz test-node test-types test-e2e test-embed run bench bench-copy fuzz clean
 
 build: native wasm package
 
@@ -55,7 +55,7 @@ package: npm wasm
 
 # --- tests -----------------------------------------------------------------------------------
 test: build asan fuzz-build
-	$(MAKE) --no-print-directory test-native test-asan test-fuzz test-types test-node test-e2e
+	$(MAKE) --no-print-directory test-native test-asan test-fuzz test-types test-node test-e2e test-embed
 
 test-native:
 	ctest --test-dir build/native --output-on-failure -j $(JOBS)
@@ -76,9 +76,13 @@ test-node:
 test-e2e:
 	npx --no-install playwright test -c tests-e2e/playwright.config.js
 
+# The npm package embedded in a Vite app, built and driven in Chromium.
+test-embed:
+	node examples/embed-vite/e2e.mjs
+
 # --- tools -----------------------------------------------------------------------------------
 run: build
-	node proxy/server.js --port $${PORT:-8080}
+	node scripts/demo.js
 
 bench: build
 	node scripts/bench-map.js

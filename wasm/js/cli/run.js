@@ -9,9 +9,10 @@ import { digestCommand } from './digest.js';
 import { layoutCommand } from './layout.js';
 import { mapCommand } from './map.js';
 import { parseCommand } from './parse.js';
+import { serveCommand } from './serve.js';
 import { UsageError } from './usage-error.js';
 
-const COMMANDS = [parseCommand, mapCommand, digestCommand, copyCommand, layoutCommand, bundleCommand];
+const COMMANDS = [parseCommand, mapCommand, digestCommand, copyCommand, layoutCommand, bundleCommand, serveCommand];
 
 function mainUsage() {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
