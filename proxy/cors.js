@@ -42,7 +42,7 @@ export function createCors({ allowOrigins = [] } = {}) {
     },
 
     isPreflight(req) {
-      return req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
+      return req.method === 'OPTIONS' && req.headers.origin !== undefined && req.headers['access-control-request-method'] !== undefined;
     },
 
     /** Headers of the 204 answer to an allowed preflight. */

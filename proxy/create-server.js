@@ -43,7 +43,8 @@ function describeFailure(e, authority) {
  *   ca (PEM texts), caFiles (paths): CAs trusted besides the system roots; skipTlsVerify
  *   log: (line) => void, one line per forwarded request (no credentials, no query strings)
  *   root: the package root the static files come from; lookup: dns.lookup replacement
- *   maxRedirects (5), maxHeaderSize (16 KiB), upstreamTimeoutMs (60 s until response headers)
+ *   maxRedirects (5), maxHeaderSize (16 KiB), upstreamTimeoutMs (5 min of silence before the
+ *     response headers: a registry finishing a big upload may take a while)
  * Resolves { server, host, port, url (http://host:port), appUrl (url + '/web/'), proxyBase
  * (url + '/proxy'), close() }.
  */
@@ -51,7 +52,7 @@ export async function createProxyServer(options = {}) {
   const {
     host = '127.0.0.1', port = 8080, allowHosts = [], allowOrigins = [], insecureRegistries = [],
     ca = [], caFiles = [], skipTlsVerify = false, log = () => {}, root, lookup,
-    maxRedirects = 5, maxHeaderSize = 16 * 1024, upstreamTimeoutMs = 60_000,
+    maxRedirects = 5, maxHeaderSize = 16 * 1024, upstreamTimeoutMs = 300_000,
   } = options;
   let selfPort = null;
   const policy = createTargetPolicy({ allowHosts, insecureRegistries, lookup, self: () => selfPort && { port: selfPort } });

@@ -71,10 +71,11 @@ function hostKey(target, scheme) {
  * an AbortError when `signal` fired, or a network/TLS/DNS error.
  */
 export async function forward({ req, target, scheme, policy, probeScheme, agents, signal, maxRedirects = 5,
-  timeoutMs = 60_000 }) {
+  timeoutMs = 300_000 }) {
   const method = req.method;
   const followable = method === 'GET' || method === 'HEAD';
   let headers = upstreamRequestHeaders(req, target.authority);
+  if (followable) delete headers['content-length']; // GET and HEAD are forwarded without a body
   let current = { scheme, target, path: target.path };
   let body = followable ? null : req;
   let home;

@@ -12,7 +12,8 @@ export function createFetchTransport({ fetch: fetchImpl = globalThis.fetch, prox
   };
   return {
     async send({ method, url, headers, body, signal }) {
-      const init = { method, headers, signal, redirect: 'follow' };
+      // 'omit': a registry's Basic challenge must reach our code, not open the browser's login dialog.
+      const init = { method, headers, signal, redirect: 'follow', credentials: 'omit' };
       if (body) init.body = body;
       const res = await fetchImpl(route(url), init);
       return wrapFetchResponse(res);
