@@ -7,7 +7,13 @@ export function browserEnv(core) {
   const newHash = () => {
     const h = new core.Sha256();
     return {
-      update: (bytes) => h.update(bytes),
+      update: (bytes) => {
+        for (let at = 0; at < bytes.length; at += 1 << 20) {
+          const piece = bytes.subarray(at, at + (1 << 20));
+          h.view().set(piece); // a fresh view each time: memory may have grown
+          h.updateView(piece.length);
+        }
+      },
       digest: () => {
         const d = h.digest();
         h.delete();
