@@ -1,0 +1,171 @@
+// A module Web Worker entry of the package, for long jobs off a page's main thread:
+//   const worker = new Worker(new URL('../wasm/js/worker.js', import.meta.url), { type: 'module' });
+// (web/worker-client.js is the page side of this protocol, with cancellation.)
+//
+// Messages in:  { id, op, args }   one job; id is the caller's (unique per worker)
+//               { id, op: 'cancel' }   aborts job id (AbortController)
+// Messages out: { type: 'ready', version }   once the core is loaded
+//               { id, type: 'progress', event }   any number, while the job runs
+//               { id, type: 'result', result } | { id, type: 'error', error: { code, message, side? } }
+//
+// Ops (args):
+//   open      { bundle }                              -> { kind, info, json }
+//   describe  { bundle, ...registry }                 -> { kind, info, json, images: [{ image, digest, mediaType, size, platforms, blobs }] }
+//   map       { bundle, prefix }                      -> { mapping, json }
+//   relocate  { bundle, prefix, ...registry, jobs }   -> { mapping, json, images: [{ image, target, digest }] }
+//   check     { bundle, mapping, online, ...registry } -> [{ image, relocated, ok, problem, digest? }]
+//   copy      { src, dst, ...registry, jobs, platforms, includeNondistributable } -> CopySummary
+//   digest    { ref, ...registry }                    -> 'sha256:…'
+// bundle: { json: string | Uint8Array } (thin) or { file: File | Blob } (thick, read here with
+// FileReaderSync, never uploaded anywhere). registry: proxyBase, credentials, insecureRegistries,
+// retry. Progress events are the library's (ProgressEvent), plus for archives
+// { type: 'archive', phase: 'bundle.json' | 'verify' | 'upload', pass, done, size }.
+//
+// Credentials arrive with each job, are used for that job only and are never logged, stored or
+// sent back: results and errors carry no part of the arguments.
+import { IrelError, load } from './index.js';
+import { fileSource } from './archive/file-source-browser.js';
+
+const PROGRESS_EVERY_MS = 100;
+const CANCELLED_MESSAGE = 'cancelled; names are written last, so no image was left half-relocated under its name';
+const running = new Map(); // id -> AbortController
+let irelPromise = null;
+const core = () => (irelPromise ??= load());
+
+const post = (message) => self.postMessage(message);
+
+function errorData(e) {
+  if (e && typeof e === 'object' && typeof e.code === 'string' && typeof e.message === 'string') {
+    const out = { code: e.code, message: e.message };
+    if (e.side) out.side = e.side;
+    return out;
+  }
+  return { code: e?.name === 'AbortError' ? 'CANCELLED' : 'ERROR', message: String(e?.message ?? e) };
+}
+
+/** Only the options the library knows; never anything else from the message. */
+function registryOptions(args, signal) {
+  const out = { signal };
+  if (typeof args.proxyBase === 'string' && args.proxyBase) out.proxyBase = args.proxyBase;
+  if (args.credentials && typeof args.credentials === 'object') out.credentials = args.credentials;
+  if (Array.isArray(args.insecureRegistries)) out.insecureRegistries = args.insecureRegistries.map(String);
+  if (args.retry && typeof args.retry === 'object') out.retry = args.retry;
+  return out;
+}
+
+function copyOptions(args, signal, progress) {
+  const out = registryOptions(args, signal);
+  if (Number.isInteger(args.jobs) && args.jobs > 0) out.jobs = args.jobs;
+  if (Array.isArray(args.platforms) && args.platforms.length) out.platforms = args.platforms.map(String);
+  if (args.includeNondistributable) out.includeNondistributable = true;
+  out.onProgress = (event) => progress(event);
+  return out;
+}
+
+/**
+ * Opens { json } or { file } as a bundle; archive reads report progress, one phase per pass.
+ * options: registry options (proxy, credentials, retry): a bundle's registry access uses them.
+ */
+function openBundle(irel, bundle, progress, phases, options = {}) {
+  if (!bundle || typeof bundle !== 'object') throw new TypeError('args.bundle is required: { json } or { file }');
+  if (bundle.file) {
+    const file = bundle.file;
+    let pass = 0;
+    return irel.openBundle({
+      archive: () => {
+        const phase = phases[pass] ?? phases[phases.length - 1];
+        pass++;
+        const thisPass = pass;
+        let last = 0;
+        progress({ type: 'archive', phase, pass: thisPass, done: 0, size: file.size });
+        return fileSource(file, {
+          onRead: (done, size) => {
+            const now = Date.now();
+            if (done < size && now - last < PROGRESS_EVERY_MS) return;
+            last = now;
+            progress({ type: 'archive', phase, pass: thisPass, done, size });
+          },
+        });
+      },
+    }, options);
+  }
+  if (bundle.json === undefined) throw new TypeError('args.bundle needs json (thin) or file (thick)');
+  return irel.openBundle({ json: bundle.json }, options);
+}
+
+const decoder = new TextDecoder();
+const text = (json) => (typeof json === 'string' ? json : decoder.decode(json));
+const summaryOf = (b) => ({ kind: b.kind, info: b.info, json: text(b.json) });
+
+const OPS = {
+  async open(irel, args, { progress }) {
+    return summaryOf(openBundle(irel, args.bundle, progress, ['bundle.json']));
+  },
+  async describe(irel, args, { signal, progress }) {
+    const options = registryOptions(args, signal);
+    const b = openBundle(irel, args.bundle, progress, ['bundle.json', 'verify'], options);
+    return { ...summaryOf(b), images: await b.describe(options) };
+  },
+  async map(irel, args, { progress }) {
+    return openBundle(irel, args.bundle, progress, ['bundle.json']).map(String(args.prefix ?? ''));
+  },
+  async relocate(irel, args, { signal, progress }) {
+    const options = copyOptions(args, signal, progress);
+    const b = openBundle(irel, args.bundle, progress, ['bundle.json', 'verify', 'upload'], options);
+    const r = await b.relocate(String(args.prefix ?? ''), options);
+    // Thin relocations carry each copy's summary; keep only plain data.
+    return { mapping: r.mapping, json: r.json, images: r.images.map(({ image, target, digest }) => ({ image, target, digest })) };
+  },
+  async check(irel, args, { signal, progress }) {
+    const options = registryOptions(args, signal);
+    const b = openBundle(irel, args.bundle, progress, ['bundle.json'], options);
+    return b.check(args.mapping, { ...options, online: Boolean(args.online) });
+  },
+  async copy(irel, args, { signal, progress }) {
+    return irel.copy(String(args.src), String(args.dst), copyOptions(args, signal, progress));
+  },
+  async digest(irel, args, { signal }) {
+    return irel.digest(String(args.ref), registryOptions(args, signal));
+  },
+};
+
+async function runJob(id, op, args) {
+  const controller = new AbortController();
+  running.set(id, controller);
+  const progress = (event) => post({ id, type: 'progress', event });
+  try {
+    const irel = await core();
+    const result = await OPS[op](irel, args ?? {}, { signal: controller.signal, progress });
+    post({ id, type: 'result', result });
+  } catch (e) {
+    let error = errorData(e);
+    if (controller.signal.aborted && error.code !== 'CANCELLED') {
+      error = { code: 'CANCELLED', message: CANCELLED_MESSAGE };
+    }
+    post({ id, type: 'error', error });
+  } finally {
+    running.delete(id);
+  }
+}
+
+self.addEventListener('message', ({ data }) => {
+  const { id, op, args } = data ?? {};
+  if (op === 'cancel') {
+    running.get(id)?.abort(new IrelError({ code: 'CANCELLED', message: CANCELLED_MESSAGE }));
+    return;
+  }
+  if (!Object.hasOwn(OPS, op)) {
+    post({ id, type: 'error', error: { code: 'UNKNOWN_OP', message: `irel worker: unknown op ${JSON.stringify(op)}` } });
+    return;
+  }
+  if (running.has(id)) {
+    post({ id, type: 'error', error: { code: 'DUPLICATE_ID', message: `irel worker: job ${id} is already running` } });
+    return;
+  }
+  runJob(id, op, args);
+});
+
+core().then(
+  (irel) => post({ type: 'ready', version: irel.version }),
+  (e) => post({ type: 'fatal', error: errorData(e) }),
+);
