@@ -124,12 +124,12 @@ export class Irel {
    * Returns { kind, json, info, map(prefix), relocate(prefix, options), check(mapping, options) }.
    */
   openBundle(input, options = {}) {
-    const ctx = this.#context(options);
+    const contextFor = (later) => this.#context({ ...options, ...later });
     if (typeof input === 'string') {
       if (!this.#env.bundleFile) throw new IrelError({ code: 'UNSUPPORTED', message: 'bundle paths need Node; pass { json } or { archive }' });
-      return openBundle(ctx, this.#env.bundleFile(input));
+      return openBundle(contextFor, this.#env.bundleFile(input));
     }
-    return openBundle(ctx, input);
+    return openBundle(contextFor, input);
   }
 
   /** A bundle.json's name, version and images ({ image, imageType, contentDigest, relocatable }). */

@@ -21,8 +21,11 @@ function bundleJsonFromArchive(core, source) {
 
 /**
  * input: { json: bytes } for a thin bundle, or { archive: () => source } for a thick one.
+ * contextFor(options) gives the I/O context for a call, so that registry options given to
+ * relocate/check/describe count as well as those given when opening.
  */
-export function openBundle(ctx, input) {
+export function openBundle(contextFor, input) {
+  const ctx = contextFor({});
   const { core } = ctx;
   const thick = typeof input.archive === 'function';
   const json = thick ? bundleJsonFromArchive(core, input.archive) : input.json;
@@ -33,12 +36,12 @@ export function openBundle(ctx, input) {
     info,
     map: (prefix) => mapBundle(core, json, prefix),
     relocate: (prefix, options = {}) => (thick
-      ? relocateThickBundle(ctx, () => openArchive(core, input.archive(), options.archiveLimits), prefix, options)
-      : relocateThinBundle(ctx, json, prefix, options)),
-    check: (mapping, options = {}) => checkBundleMapping(ctx, json, mapping, options),
+      ? relocateThickBundle(contextFor(options), () => openArchive(core, input.archive(), options.archiveLimits), prefix, options)
+      : relocateThinBundle(contextFor(options), json, prefix, options)),
+    check: (mapping, options = {}) => checkBundleMapping(contextFor(options), json, mapping, options),
     /** Digest, size and platforms of each image: from the archive (verified), or from registries. */
     describe: (options = {}) => (thick
-      ? describeThickBundle(ctx, () => openArchive(core, input.archive(), options.archiveLimits))
-      : describeThinBundle(ctx, json, options)),
+      ? describeThickBundle(contextFor(options), () => openArchive(core, input.archive(), options.archiveLimits))
+      : describeThinBundle(contextFor(options), json, options)),
   };
 }
