@@ -347,15 +347,15 @@ async function lookupSources() {
   if (!irel) return;
   clearError($('relocate-error'));
   const refs = [...new Set(currentRefs().filter((r) => irel.parse(r).ok))];
-  const todo = refs.filter((r) => lookups.get(lookupKey(r))?.state !== 'ok');
-  for (const ref of todo) lookups.set(lookupKey(ref), { state: 'pending' });
+  const toLookUp = refs.filter((r) => lookups.get(lookupKey(r))?.state !== 'ok');
+  for (const ref of toLookUp) lookups.set(lookupKey(ref), { state: 'pending' });
   renderPreview();
-  $('relocate-status').textContent = todo.length ? `Looking up ${plural(todo.length, 'source')}…` : 'All sources looked up.';
+  $('relocate-status').textContent = toLookUp.length ? `Looking up ${plural(toLookUp.length, 'source')}…` : 'All sources looked up.';
   const args = { ...registryArgs(), retry: { attempts: 2, baseMs: 200 } };
   let next = 0;
   const one = async () => {
-    while (next < todo.length) {
-      const ref = todo[next++];
+    while (next < toLookUp.length) {
+      const ref = toLookUp[next++];
       const key = lookupKey(ref);
       const contentDigest = fromBundle?.images.get(ref) ?? '';
       const json = JSON.stringify({ name: 'lookup', images: { image: contentDigest ? { image: ref, contentDigest } : { image: ref } } });
@@ -369,9 +369,9 @@ async function lookupSources() {
     }
   };
   await Promise.all([one(), one(), one()]);
-  const failed = todo.filter((r) => lookups.get(lookupKey(r))?.state === 'error').length;
-  $('relocate-status').textContent = todo.length
-    ? `Looked up ${plural(todo.length, 'source')}${failed ? `, ${failed} not found or unreachable` : ''}.` : $('relocate-status').textContent;
+  const failed = toLookUp.filter((r) => lookups.get(lookupKey(r))?.state === 'error').length;
+  $('relocate-status').textContent = toLookUp.length
+    ? `Looked up ${plural(toLookUp.length, 'source')}${failed ? `, ${failed} not found or unreachable` : ''}.` : $('relocate-status').textContent;
 }
 
 function setRelocating(running) {
