@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { startRegistry } from '../tests/helpers/registry.js';
-import { pushImage, pushIndex } from '../tests/helpers/seed.js';
+import { forgeBundle, pushSamples } from '../tests/helpers/samples.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = fileURLToPath(new URL('../wasm/js/cli/main.js', import.meta.url));
@@ -21,22 +21,9 @@ const stop = async () => {
   process.exit(0);
 };
 
-const images = {
-  hello: await pushIndex(upstream, 'samples/hello:1.0', { platforms: ['linux/amd64', 'linux/arm64', 'linux/arm/v7'] }),
-  web: await pushImage(upstream, 'samples/web:2.1', { layers: [{ size: 24 << 20, kind: 'raw' }, 4000, 90_000] }),
-  db: await pushImage(upstream, 'samples/db:15', { format: 'docker', layers: [{ size: 8 << 20, kind: 'raw' }, 2000] }),
-};
+const images = await pushSamples(upstream, { platforms: ['linux/amd64', 'linux/arm64', 'linux/arm/v7'], webLayer: 24 << 20, dbLayers: [{ size: 8 << 20, kind: 'raw' }, 2000] });
 mkdirSync(DEMO, { recursive: true });
-const bundle = {
-  schemaVersion: 'v1.0.0',
-  name: 'forge',
-  version: '1.0.0',
-  invocationImages: [{ imageType: 'docker', image: images.web.ref }],
-  images: {
-    hello: { imageType: 'oci', image: images.hello.ref, contentDigest: images.hello.digest },
-    db: { imageType: 'docker', image: images.db.ref },
-  },
-};
+const bundle = forgeBundle(images);
 writeFileSync(`${DEMO}/forge.json`, `${JSON.stringify(bundle, null, 2)}\n`);
 writeFileSync(`${DEMO}/references.txt`, `${Object.values(images).map((i) => i.ref).join('\n')}\n`);
 const exported = spawnSync(process.execPath, [CLI, 'bundle', 'export', `${DEMO}/forge.json`, '-o', `${DEMO}/forge.tgz`, '-q'], { encoding: 'utf8' });

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 import { startFaultProxy } from '../tests/helpers/fault-proxy.js';
 import { startRegistry } from '../tests/helpers/registry.js';
-import { pushImage, pushIndex } from '../tests/helpers/seed.js';
+import { forgeBundle, pushSamples } from '../tests/helpers/samples.js';
+import { pushImage } from '../tests/helpers/seed.js';
 import { makeTempDir, waitUntil } from '../tests/helpers/util.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -61,23 +62,10 @@ export default async function globalSetup() {
     const slow = await startFaultProxy({ target: internal.url, rules: [{ method: 'PATCH', delayMs: SLOW_PATCH_MS }] });
     stops.push(() => slow.stop());
 
-    const images = {
-      hello: await pushIndex(upstream, 'samples/hello:1.0', { platforms: ['linux/amd64', 'linux/arm64'] }),
-      web: await pushImage(upstream, 'samples/web:2.1', { layers: [{ size: 3 << 20, kind: 'raw' }, 4000, 90_000] }),
-      db: await pushImage(upstream, 'samples/db:15', { format: 'docker', layers: [2000] }),
-    };
+    const images = await pushSamples(upstream);
     const big = await pushImage(upstream, 'samples/big:1', { layers: [{ size: BIG_LAYER, kind: 'raw' }] });
 
-    const bundle = {
-      schemaVersion: 'v1.0.0',
-      name: 'forge',
-      version: '1.0.0',
-      invocationImages: [{ imageType: 'docker', image: images.web.ref }],
-      images: {
-        hello: { imageType: 'oci', image: images.hello.ref, contentDigest: images.hello.digest },
-        db: { imageType: 'docker', image: images.db.ref },
-      },
-    };
+    const bundle = forgeBundle(images);
     const thin = join(tmp, 'forge.json');
     writeFileSync(thin, `${JSON.stringify(bundle, null, 2)}\n`);
     const thick = join(tmp, 'forge.tgz');

@@ -145,7 +145,7 @@ describe('proxy URL parsing', () => {
   }
 });
 
-describe('target policy (no network: DNS answers are stubbed)', () => {
+describe('target policy (no network: DNS answers are injected)', () => {
   const target = (authority) => parseProxyUrl(`/proxy/${authority}/v2/`);
   it('connects to the address it checked, whatever DNS answers later (rebinding)', async () => {
     let answer = [{ address: '93.184.215.14', family: 4 }];
