@@ -84,6 +84,18 @@ Result<Descriptor> ReadDescriptor(const json& obj, const std::string& where) {
   return d;
 }
 
+// The descriptor array `name` (required), each element validated and named by its index.
+std::optional<Error> ReadDescriptors(const json& doc, const char* name, const char* kind, std::vector<Descriptor>& out) {
+  const json* list = Field(doc, name);
+  if (!list || !list->is_array()) return Invalid(std::string(kind) + " needs a \"" + name + "\" array");
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    auto d = ReadDescriptor((*list)[i], std::string(name) + "[" + std::to_string(i) + "]");
+    if (!d) return d.error();
+    out.push_back(std::move(d).value());
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string ContentTypeMediaType(std::string_view content_type) {
@@ -139,13 +151,7 @@ Result<Manifest> ParseManifest(std::string_view bytes, std::string_view content_
   }
 
   if (m.kind == ManifestKind::Index) {
-    const json* list = Field(doc, "manifests");
-    if (!list || !list->is_array()) return Invalid("an index needs a \"manifests\" array");
-    for (std::size_t i = 0; i < list->size(); ++i) {
-      auto d = ReadDescriptor((*list)[i], "manifests[" + std::to_string(i) + "]");
-      if (!d) return d.error();
-      m.manifests.push_back(std::move(d).value());
-    }
+    if (auto e = ReadDescriptors(doc, "manifests", "an index", m.manifests)) return *e;
     return m;
   }
 
@@ -154,13 +160,7 @@ Result<Manifest> ParseManifest(std::string_view bytes, std::string_view content_
   auto c = ReadDescriptor(*config, "config");
   if (!c) return c.error();
   m.config = std::move(c).value();
-  const json* layers = Field(doc, "layers");
-  if (!layers || !layers->is_array()) return Invalid("an image manifest needs a \"layers\" array");
-  for (std::size_t i = 0; i < layers->size(); ++i) {
-    auto d = ReadDescriptor((*layers)[i], "layers[" + std::to_string(i) + "]");
-    if (!d) return d.error();
-    m.layers.push_back(std::move(d).value());
-  }
+  if (auto e = ReadDescriptors(doc, "layers", "an image manifest", m.layers)) return *e;
   return m;
 }
 
