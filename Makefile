@@ -10,7 +10,7 @@ JOBS ?= $(shell nproc)
 STAMPS := build/stamps
 
 .PHONY: build deps system npm wasm-deps native asan fuzz-build wasm package test test-native \
-        test-asan test-fuzz test-node test-types test-e2e test-embed run bench bench-copy fuzz clean
+        test-asan test-fuzz test-node test-types test-e2e test-embed run bench bench-copy bench-browser fuzz clean
 
 build: native wasm package
 
@@ -89,6 +89,9 @@ bench: build
 
 bench-copy: build
 	node scripts/bench-copy.js
+
+bench-browser: build
+	node scripts/bench-browser.js
 
 # A short fuzzing session beyond the corpus replay (not part of `make test`).
 fuzz: fuzz-build

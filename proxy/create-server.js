@@ -111,6 +111,10 @@ export async function createProxyServer(options = {}) {
     }
     const { response, redirects } = result;
     res.statusCode = response.statusCode;
+    // The upstream answered before the whole request body arrived (a 401 or 503 to an upload):
+    // close this connection after the answer, or the client would queue its next request behind
+    // a body nobody reads (seen: a 6 s stall before a retry).
+    if (!req.complete) res.setHeader('connection', 'close');
     for (const [name, value] of downstreamResponseHeaders(response)) {
       res.appendHeader(name, name.toLowerCase() === 'location' ? rewriteLocation(value, { policy, selfOrigin }) : value);
     }

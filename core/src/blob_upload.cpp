@@ -140,7 +140,10 @@ void BlobUpload::OnResponse(const HttpResponse& r) {
       if (r.status == 204 || r.status == 202) {
         TakeLocation(r);
         const auto next = NextOffsetFromRange(HeaderValue(r.headers, "Range"));
-        offset_ = next ? *next : 0;
+        // "0-0" is what docker-registry says of an empty session as well as of one byte; only
+        // the first is likely here (every chunk we send is larger), and resending byte 0 of a
+        // one-byte session would be caught by the digest check and start over.
+        offset_ = next && *next > 1 ? *next : 0;
         step_ = offset_ >= size_ ? Step::Finish : Step::Chunk;
         return;
       }

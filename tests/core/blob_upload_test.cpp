@@ -110,6 +110,16 @@ INSTANTIATE_TEST_SUITE_P(
             {"PATCH", S3, "chunk", Resp(202, {{"Location", S1}, {"Range", "0-9"}}), 6, 4},
             {"PUT", S1 + "&digest=" + D, "finish", Resp(201, kCommitted)}},
           BlobUpload::State::Done, false, ""},
+        UploadCase{"status_of_an_empty_session_resumes_from_zero", 10, Chunked(8), {
+            // docker-registry answers "0-0" for an empty session (and for one byte): the first
+            // chunk was lost (a 503 or a cut connection), so it is sent again from byte 0.
+            {"POST", U, "start", Resp(202, kOpen)},
+            {"PATCH", S1, "chunk", {}, 0, 8, true},
+            {"GET", S1, "status", Resp(204, {{"Location", S2}, {"Range", "0-0"}})},
+            {"PATCH", S2, "chunk", Resp(202, {{"Range", "0-7"}}), 0, 8},
+            {"PATCH", S2, "chunk", Resp(202, {{"Range", "0-9"}}), 8, 2},
+            {"PUT", S2 + "&digest=" + D, "finish", Resp(201)}},
+          BlobUpload::State::Done, false, ""},
         UploadCase{"expired_session_starts_over", 10, Chunked(8), {
             {"POST", U, "start", Resp(202, kOpen)},
             {"PATCH", S1, "chunk", {}, 0, 8, true},

@@ -520,6 +520,33 @@ describe('proxy in front of real registries', () => {
     await waitUntil(() => uploadAborted, { timeoutMs: 3000, what: 'the upstream upload to be aborted' });
   });
 
+  it('passes on an answer that comes before the upload body ends, and closes that connection', async () => {
+    // A registry that refuses an upload at once (503), without reading its body.
+    const early = http.createServer((req, res) => res.writeHead(503, { 'retry-after': '0', 'content-length': '0' }).end());
+    await new Promise((r) => early.listen(0, '127.0.0.1', r));
+    const earlyProxy = await createProxyServer({ port: 0, allowHosts: [`127.0.0.1:${early.address().port}`] });
+    const keepAlive = new http.Agent({ keepAlive: true }); // as browsers connect
+    try {
+      const { hostname, port } = new URL(earlyProxy.url);
+      const answer = await new Promise((resolve, reject) => {
+        const req = http.request({ hostname, port, method: 'PATCH', agent: keepAlive,
+          path: `/proxy/127.0.0.1:${early.address().port}/v2/r/blobs/uploads/u`,
+          headers: { 'content-length': String(8 * MiB), 'content-type': 'application/octet-stream' } }, resolve);
+        req.on('error', reject);
+        req.write(Buffer.alloc(MiB)); // the other 7 MiB never come: the answer must not wait for them
+      });
+      answer.resume();
+      assert.equal(answer.statusCode, 503);
+      assert.equal(answer.headers['retry-after'], '0');
+      assert.equal(answer.headers.connection, 'close', 'the client must not queue its next request behind the unread body');
+    } finally {
+      keepAlive.destroy();
+      await earlyProxy.close();
+      early.closeAllConnections();
+      await new Promise((r) => early.close(r));
+    }
+  });
+
   it('answers 502 UNAVAILABLE for an upstream that does not answer', async () => {
     const port = await freePort();
     const closedProxy = await createProxyServer({ port: 0, allowHosts: [`127.0.0.1:${port}`] });

