@@ -3,18 +3,33 @@
 // proxy and a fault proxy in front of each registry: the re-send and resume paths that the page
 // relies on, which Chromium's own tests (tests-e2e/) can't provoke.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { openSync, readSync, writeSync, closeSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { createProxyServer } from '../../proxy/server.js';
 import { load as loadBrowserEntry } from '../../wasm/js/index.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
-import { getManifest, registryHas } from '../helpers/inspect.js';
+import { getManifest, listTags, registryHas } from '../helpers/inspect.js';
 import { startRegistry } from '../helpers/registry.js';
 import { pushImage } from '../helpers/seed.js';
 
 const MiB = 1 << 20;
 const FAST_RETRY = { attempts: 5, baseMs: 20, maxMs: 200 };
+
+/** Flips one byte of a blob in a docker-registry's filesystem storage: it still serves it, same size. */
+function tamperStoredBlob(reg, digest, at) {
+  const hex = digest.slice('sha256:'.length);
+  const fd = openSync(join(reg.dir, 'storage/docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data'), 'r+');
+  try {
+    const b = Buffer.alloc(1);
+    readSync(fd, b, 0, 1, at);
+    b[0] ^= 0xff;
+    writeSync(fd, b, 0, 1, at);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 describe('the browser entry through the proxy, with faults injected on both sides', () => {
   let src;
@@ -78,6 +93,29 @@ describe('the browser entry through the proxy, with faults injected on both side
         'every fault fired');
       dstFaults.log.splice(0, logBefore); // only this case's requests
       c.check();
+    });
+  }
+
+  const tampered = [
+    { name: 'read whole and hashed by WebCrypto', repo: 'tampered/whole', options: {} },
+    { name: 'streamed through the wasm hash in chunks', repo: 'tampered/chunked', options: { chunkSize: 5 * MiB } },
+  ];
+  for (const c of tampered) {
+    it(`refuses a source blob whose bytes don't match its digest (${c.name}): nothing committed, no tag`, async () => {
+      srcFaults.rules.length = 0;
+      dstFaults.rules.length = 0;
+      const image = await pushImage(src, `${c.repo}:v1`, { layers: [{ size: 9 * MiB, kind: 'raw' }] });
+      const layer = image.blobs.find((b) => b.size === 9 * MiB);
+      tamperStoredBlob(src, layer.digest, 9 * MiB - 10);
+      await assert.rejects(irel.copy(`${src.host}/${c.repo}:v1`, `${dst.host}/${c.repo}:v1`,
+        { proxyBase: proxy.proxyBase, retry: FAST_RETRY, ...c.options }), (e) => {
+        assert.equal(e.code, 'DIGEST_MISMATCH');
+        assert.equal(e.side, 'source');
+        assert.match(e.message, new RegExp(`source blob ${layer.digest} has content that hashes to sha256:`));
+        return true;
+      });
+      assert.equal(await registryHas(dst, c.repo, layer.digest), false);
+      assert.deepEqual(await listTags(dst, c.repo), []);
     });
   }
 });

@@ -213,6 +213,9 @@ export class Irel {
       retry: { ...DEFAULT_RETRY, ...options.retry },
       newHash: this.#env.newHash,
       hashBytes: this.#env.hashBytes,
+      newBody: this.#env.newBody,
+      digestWhole: this.#env.digestWhole,
+      wholeMax: this.#env.wholeMax,
     };
   }
 
@@ -231,7 +234,11 @@ export function optionCredentials(given) {
   return async (registry) => table[registry] ?? null;
 }
 
-/** makeEnv(core) -> { createTransport(options), credentials(given), newHash(), hashBytes(bytes) }. */
+/**
+ * makeEnv(core) -> { createTransport(options), credentials(given), newHash(), hashBytes(bytes),
+ * and optionally newBody() (request bodies kept outside JS memory), digestWhole(bytes) with
+ * wholeMax (a one-shot hash for blobs that fit one request) }.
+ */
 export async function createIrel(moduleArgs, makeEnv) {
   const core = await createIrelCore(moduleArgs);
   return new Irel(core, makeEnv(core));

@@ -13,6 +13,9 @@ export class BlobReader {
   #hash;
   #newHash;
   #newBody;
+  #digestWhole;
+  #wholeMax;
+  #hashing = true; // false while a whole blob is read for digestWhole
   #signal;
   #total = 0;
   /** Called with the running count of bytes read from the source (settable). */
@@ -28,10 +31,15 @@ export class BlobReader {
    * newBody (optional): () => { add(bytes), finish() -> body with slice(start, end) }, a way to
    * build a request body that keeps its bytes outside JS memory (a Blob in browsers). With it,
    * the reader offers body().
+   * digestWhole (optional): async (bytes) => 'sha256:…', a faster one-shot hash (WebCrypto's,
+   * native, off the worker's thread). body() of a whole blob of at most wholeMax bytes then reads
+   * it into memory and hashes it once, instead of feeding the streaming hash.
    */
-  constructor({ client, url, descriptor, newHash, newBody, signal }) {
+  constructor({ client, url, descriptor, newHash, newBody, digestWhole, wholeMax = 0, signal }) {
     this.#signal = signal;
     this.#newBody = newBody;
+    this.#digestWhole = digestWhole;
+    this.#wholeMax = wholeMax;
     if (!newBody) this.body = undefined;
     this.#client = client;
     this.#url = url;
@@ -66,6 +74,10 @@ export class BlobReader {
     }
     this.#lastBody = null;
     this.#last = null;
+    const size = this.#descriptor.size;
+    if (this.#digestWhole && this.#descriptor.digest.startsWith('sha256:') && offset === 0 && length === size && size <= this.#wholeMax && this.#pos === 0) {
+      return (this.#lastBody = { offset, length, body: await this.#wholeBody() }).body;
+    }
     await this.#seek(offset);
     const builder = this.#newBody();
     for (let left = length; left > 0;) {
@@ -77,6 +89,23 @@ export class BlobReader {
     const body = builder.finish();
     this.#lastBody = { offset, length, body };
     return body;
+  }
+
+  // The whole blob, read into memory and verified with digestWhole before it becomes a body.
+  async #wholeBody() {
+    this.#hashing = false;
+    let bytes;
+    try {
+      bytes = await this.#take(this.#descriptor.size);
+    } finally {
+      this.#hashing = true;
+    }
+    await this.#closeStream();
+    const builder = this.#newBody();
+    this.#checkDigest(await this.#digestWhole(bytes));
+    builder.add(bytes);
+    this.#buffer = null; // don't keep a whole blob's worth of memory for the next body
+    return builder.finish();
   }
 
   /**
@@ -120,6 +149,7 @@ export class BlobReader {
 
   /** Releases the source stream (after a mount, a failure, or a cancel). */
   close() {
+    this.#hash.dispose?.(); // a hash never finished (mounted, failed, or hashed whole) holds wasm memory
     this.#buffer = null;
     this.#last = null;
     this.#lastBody = null;
@@ -128,6 +158,7 @@ export class BlobReader {
 
   async #restart() {
     await this.#closeStream();
+    this.#hash.dispose?.();
     this.#hash = this.#newHash();
     this.#pos = 0;
     this.#carry = null;
@@ -185,7 +216,7 @@ export class BlobReader {
             side: 'source',
           });
         }
-        this.#hash.update(chunk);
+        if (this.#hashing) this.#hash.update(chunk);
         this.#pos += chunk.length;
         this.#total += chunk.length;
         this.onBytes(this.#total);
@@ -214,7 +245,7 @@ export class BlobReader {
         if (done) break;
         if (value.length > skip) {
           this.#carry = value.subarray(skip);
-          this.#hash.update(this.#carry);
+          if (this.#hashing) this.#hash.update(this.#carry);
           this.#pos += this.#carry.length;
           skip = 0;
         } else {
@@ -228,6 +259,10 @@ export class BlobReader {
   async #verifyEnd() {
     const digest = this.#hash.digest();
     await this.#closeStream();
+    this.#checkDigest(digest);
+  }
+
+  #checkDigest(digest) {
     if (digest !== this.#descriptor.digest) {
       throw new IrelError({
         code: 'DIGEST_MISMATCH',

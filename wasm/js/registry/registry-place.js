@@ -20,7 +20,8 @@ export async function registrySource(ctx, text, signal) {
     manifest: (d) => fetchManifest({ core, client, endpoint: ep, ref: d.digest,
       expected: { digest: d.digest, size: d.size }, hashBytes: ctx.hashBytes }),
     reader: (d, readSignal) => new BlobReader({ client, url: core.endpointUrl(ep, 'blob', d.digest, ''), descriptor: d,
-      newHash: ctx.newHash, newBody: ctx.newBody, signal: readSignal }),
+      newHash: ctx.newHash, newBody: ctx.newBody,
+      digestWhole: ctx.digestWhole, wholeMax: ctx.wholeMax, signal: readSignal }),
   };
 }
 
