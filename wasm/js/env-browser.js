@@ -13,7 +13,35 @@ function blobBody() {
   };
 }
 
-const WHOLE_MAX = 64 << 20; // the browser's upload chunk: such a blob goes in one request anyway
+// Memory for blobs read whole (for WebCrypto), shared by the blobs in flight: with 4 jobs, two
+// 128 MiB layers at a time, or all four of 64 MiB; a blob that doesn't fit streams instead.
+const WHOLE_BUDGET = 256 << 20;
+
+function byteBudget(total) {
+  let free = total;
+  const waiting = [];
+  const wake = () => {
+    while (waiting.length && waiting[0].n <= free) {
+      const w = waiting.shift();
+      free -= w.n;
+      w.resolve(true);
+    }
+  };
+  return {
+    async reserve(n) {
+      if (n > total) return false;
+      if (!waiting.length && n <= free) {
+        free -= n;
+        return true;
+      }
+      return new Promise((resolve) => waiting.push({ n, resolve }));
+    },
+    release(n) {
+      free += n;
+      wake();
+    },
+  };
+}
 
 async function digestWhole(bytes) {
   const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
@@ -53,10 +81,10 @@ export function browserEnv(core) {
     newHash,
     newBody: blobBody,
     // WebCrypto (secure contexts only: https, localhost) hashes natively and off this thread,
-    // several times faster than SHA-256 in wasm; it is one-shot, so it serves blobs that fit one
-    // upload request, read whole. Larger blobs stream through the wasm hash.
+    // several times faster than SHA-256 in wasm; it is one-shot, so it serves blobs read whole
+    // into memory, within a budget. Other blobs stream through the wasm hash.
     digestWhole: globalThis.crypto?.subtle ? digestWhole : undefined,
-    wholeMax: WHOLE_MAX,
+    wholeBudget: byteBudget(WHOLE_BUDGET),
     hashBytes: (bytes) => core.sha256Digest(bytes),
   };
 }

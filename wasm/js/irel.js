@@ -215,7 +215,7 @@ export class Irel {
       hashBytes: this.#env.hashBytes,
       newBody: this.#env.newBody,
       digestWhole: this.#env.digestWhole,
-      wholeMax: this.#env.wholeMax,
+      wholeBudget: this.#env.wholeBudget,
     };
   }
 
@@ -237,7 +237,7 @@ export function optionCredentials(given) {
 /**
  * makeEnv(core) -> { createTransport(options), credentials(given), newHash(), hashBytes(bytes),
  * and optionally newBody() (request bodies kept outside JS memory), digestWhole(bytes) with
- * wholeMax (a one-shot hash for blobs that fit one request) }.
+ * wholeBudget (a one-shot hash for blobs read whole, within a memory budget) }.
  */
 export async function createIrel(moduleArgs, makeEnv) {
   const core = await createIrelCore(moduleArgs);

@@ -14,7 +14,9 @@ export class BlobReader {
   #newHash;
   #newBody;
   #digestWhole;
-  #wholeMax;
+  #wholeBudget;
+  #reserved = 0; // bytes of wholeBudget this reader holds
+  #whole = null; // the whole blob, verified, when it was read whole
   #hashing = true; // false while a whole blob is read for digestWhole
   #signal;
   #total = 0;
@@ -31,15 +33,16 @@ export class BlobReader {
    * newBody (optional): () => { add(bytes), finish() -> body with slice(start, end) }, a way to
    * build a request body that keeps its bytes outside JS memory (a Blob in browsers). With it,
    * the reader offers body().
-   * digestWhole (optional): async (bytes) => 'sha256:…', a faster one-shot hash (WebCrypto's,
-   * native, off the worker's thread). body() of a whole blob of at most wholeMax bytes then reads
-   * it into memory and hashes it once, instead of feeding the streaming hash.
+   * digestWhole (optional, with wholeBudget: { reserve(n) -> bool, release(n) }): async (bytes) =>
+   * 'sha256:…', a faster one-shot hash (WebCrypto's: native, off the worker's thread). While the
+   * budget (shared by the blobs in flight) has room for the blob, body() reads it whole into
+   * memory, hashes it once and serves every range from it; otherwise it streams through newHash.
    */
-  constructor({ client, url, descriptor, newHash, newBody, digestWhole, wholeMax = 0, signal }) {
+  constructor({ client, url, descriptor, newHash, newBody, digestWhole, wholeBudget, signal }) {
     this.#signal = signal;
     this.#newBody = newBody;
     this.#digestWhole = digestWhole;
-    this.#wholeMax = wholeMax;
+    this.#wholeBudget = wholeBudget;
     if (!newBody) this.body = undefined;
     this.#client = client;
     this.#url = url;
@@ -68,16 +71,14 @@ export class BlobReader {
    * JS memory holds one piece however large the range; verified as read() is.
    */
   async body(offset, length) {
+    if (!this.#whole && await this.#mayReadWhole()) await this.#readWhole();
+    if (this.#whole) return this.#bodyOf(this.#whole.subarray(offset, offset + length));
     const last = this.#lastBody;
     if (last && offset >= last.offset && offset + length <= last.offset + last.length) {
       return last.body.slice(offset - last.offset, offset - last.offset + length);
     }
     this.#lastBody = null;
     this.#last = null;
-    const size = this.#descriptor.size;
-    if (this.#digestWhole && this.#descriptor.digest.startsWith('sha256:') && offset === 0 && length === size && size <= this.#wholeMax && this.#pos === 0) {
-      return (this.#lastBody = { offset, length, body: await this.#wholeBody() }).body;
-    }
     await this.#seek(offset);
     const builder = this.#newBody();
     for (let left = length; left > 0;) {
@@ -91,8 +92,17 @@ export class BlobReader {
     return body;
   }
 
-  // The whole blob, read into memory and verified with digestWhole before it becomes a body.
-  async #wholeBody() {
+  // Only from the start of a fresh stream, for a SHA-256 digest, and while the budget has room.
+  async #mayReadWhole() {
+    const { digest, size } = this.#descriptor;
+    if (!this.#digestWhole || !this.#wholeBudget || !digest.startsWith('sha256:') || this.#pos > 0 || this.#carry) return false;
+    if (!(await this.#wholeBudget.reserve(size))) return false;
+    this.#reserved = size;
+    return true;
+  }
+
+  // The whole blob into memory, verified with digestWhole before any of it becomes a body.
+  async #readWhole() {
     this.#hashing = false;
     let bytes;
     try {
@@ -101,10 +111,13 @@ export class BlobReader {
       this.#hashing = true;
     }
     await this.#closeStream();
-    const builder = this.#newBody();
     this.#checkDigest(await this.#digestWhole(bytes));
+    this.#whole = bytes;
+  }
+
+  #bodyOf(bytes) {
+    const builder = this.#newBody();
     builder.add(bytes);
-    this.#buffer = null; // don't keep a whole blob's worth of memory for the next body
     return builder.finish();
   }
 
@@ -150,6 +163,9 @@ export class BlobReader {
   /** Releases the source stream (after a mount, a failure, or a cancel). */
   close() {
     this.#hash.dispose?.(); // a hash never finished (mounted, failed, or hashed whole) holds wasm memory
+    this.#wholeBudget?.release(this.#reserved);
+    this.#reserved = 0;
+    this.#whole = null;
     this.#buffer = null;
     this.#last = null;
     this.#lastBody = null;

@@ -21,7 +21,7 @@ export async function registrySource(ctx, text, signal) {
       expected: { digest: d.digest, size: d.size }, hashBytes: ctx.hashBytes }),
     reader: (d, readSignal) => new BlobReader({ client, url: core.endpointUrl(ep, 'blob', d.digest, ''), descriptor: d,
       newHash: ctx.newHash, newBody: ctx.newBody,
-      digestWhole: ctx.digestWhole, wholeMax: ctx.wholeMax, signal: readSignal }),
+      digestWhole: ctx.digestWhole, wholeBudget: ctx.wholeBudget, signal: readSignal }),
   };
 }
 
