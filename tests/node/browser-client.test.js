@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { createProxyServer } from '../../proxy/server.js';
 import { load as loadBrowserEntry } from '../../wasm/js/index.js';
+import { byteBudget } from '../../wasm/js/registry/byte-budget.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { getManifest, listTags, registryHas } from '../helpers/inspect.js';
 import { startRegistry } from '../helpers/registry.js';
@@ -30,6 +31,38 @@ function tamperStoredBlob(reg, digest, at) {
     closeSync(fd);
   }
 }
+
+describe('the memory budget for blobs read whole', () => {
+  const settled = async (p) => Promise.race([p.then((v) => ({ v })), new Promise((ok) => setImmediate(() => ok(null)))]);
+  const cases = [
+    { name: 'grants what fits at once', total: 10, steps: [['reserve', 4, true], ['reserve', 6, true]], free: 0 },
+    { name: 'refuses at once more than the whole budget', total: 10, steps: [['reserve', 11, false]], free: 10 },
+    { name: 'makes a request wait until enough is released', total: 10,
+      steps: [['reserve', 8, true], ['reserve', 5, 'waits'], ['release', 8], ['granted', 1]], free: 5 },
+    { name: 'serves waiters first come first served, a small one behind a big one included', total: 10,
+      steps: [['reserve', 8, true], ['reserve', 6, 'waits'], ['reserve', 1, 'waits'], ['release', 8], ['granted', 1], ['granted', 2]], free: 3 },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const budget = byteBudget(c.total);
+      const pending = [];
+      for (const [op, n, expect] of c.steps) {
+        if (op === 'release') budget.release(n);
+        else if (op === 'granted') assert.deepEqual(await settled(pending[n - 1]), { v: true }, `waiter ${n}`);
+        else {
+          const p = budget.reserve(n);
+          if (expect === 'waits') {
+            assert.equal(await settled(p), null, `reserve(${n}) waits`);
+            pending.push(p);
+          } else {
+            assert.deepEqual(await settled(p), { v: expect }, `reserve(${n})`);
+          }
+        }
+      }
+      assert.equal(budget.free, c.free);
+    });
+  }
+});
 
 describe('the browser entry through the proxy, with faults injected on both sides', () => {
   let src;

@@ -1,6 +1,8 @@
 // How the package does I/O in browsers and workers: fetch (optionally through the forwarding
-// proxy), credentials only from options (kept in memory), SHA-256 in WebAssembly.
+// proxy), credentials only from options (kept in memory), SHA-256 by WebCrypto where it can and
+// in WebAssembly otherwise, upload bodies as Blobs.
 import { optionCredentials } from './irel.js';
+import { byteBudget } from './registry/byte-budget.js';
 import { createFetchTransport } from './registry/transport-fetch.js';
 
 // Upload bodies as Blobs built piece by piece: each piece's bytes move to the browser's blob
@@ -14,34 +16,9 @@ function blobBody() {
 }
 
 // Memory for blobs read whole (for WebCrypto), shared by the blobs in flight: with 4 jobs, two
-// 128 MiB layers at a time, or all four of 64 MiB; a blob that doesn't fit streams instead.
+// 128 MiB layers at a time, or all four of 64 MiB; a blob waits for room, and one larger than the
+// whole budget streams instead.
 const WHOLE_BUDGET = 256 << 20;
-
-function byteBudget(total) {
-  let free = total;
-  const waiting = [];
-  const wake = () => {
-    while (waiting.length && waiting[0].n <= free) {
-      const w = waiting.shift();
-      free -= w.n;
-      w.resolve(true);
-    }
-  };
-  return {
-    async reserve(n) {
-      if (n > total) return false;
-      if (!waiting.length && n <= free) {
-        free -= n;
-        return true;
-      }
-      return new Promise((resolve) => waiting.push({ n, resolve }));
-    },
-    release(n) {
-      free += n;
-      wake();
-    },
-  };
-}
 
 async function digestWhole(bytes) {
   const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
