@@ -56,8 +56,10 @@ export default async function globalSetup() {
     const tmp = await makeTempDir('irel-e2e-');
     stops.push(async () => rmSync(tmp, { recursive: true, force: true }));
     // upstream: the original images; internal: the target, with Basic auth (credentials typed into the page).
-    const [upstream, internal] = await Promise.all([startRegistry(), startRegistry({ auth: 'basic' })]);
-    stops.push(() => upstream.stop(), () => internal.stop());
+    // tokened: a target with token auth, whose realm (another port) the page also reaches through the proxy.
+    const [upstream, internal, tokened] = await Promise.all([startRegistry(), startRegistry({ auth: 'basic' }),
+      startRegistry({ auth: 'token', username: 'tess', password: 'tess-T0ken' })]);
+    stops.push(() => upstream.stop(), () => internal.stop(), () => tokened.stop());
     // The same target registry behind a proxy that delays every upload chunk (for cancelling).
     const slow = await startFaultProxy({ target: internal.url, rules: [{ method: 'PATCH', delayMs: SLOW_PATCH_MS }] });
     stops.push(() => slow.stop());
@@ -80,7 +82,8 @@ export default async function globalSetup() {
     // The proxy, allowed to reach the test registries (loopback targets are refused otherwise).
     const log = join(tmp, 'proxy.log');
     const proxy = spawn(process.execPath, [SERVER, '--port', String(PORT),
-      '--allow-host', upstream.host, '--allow-host', internal.host, '--allow-host', slow.host], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      '--allow-host', upstream.host, '--allow-host', internal.host, '--allow-host', slow.host,
+      '--allow-host', tokened.host, '--allow-host', new URL(tokened.tokenServer.realm).host], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     proxy.stdout.on('data', (d) => (output += d));
     proxy.stderr.on('data', (d) => (output += d));
@@ -105,6 +108,7 @@ export default async function globalSetup() {
       tmp,
       upstream: handle(upstream),
       internal: handle(internal),
+      tokened: { ...handle(tokened), realm: tokened.tokenServer.realm },
       // host: the slow way in; url/creds: the registry itself (for checks that bypass the delays)
       slow: { ...handle(internal), host: slow.host },
       images: Object.fromEntries(Object.entries(images).map(([k, v]) => [k, { ref: v.ref, digest: v.digest }])),

@@ -9,7 +9,7 @@ import { listTags, sha256, skopeoInspectRaw } from '../tests/helpers/inspect.js'
 import { ARTIFACTS, addCredentials, download, dropFile, e2eState, openPage, shot } from './fixtures.js';
 
 const state = e2eState();
-const { images, internal } = state;
+const { images, internal, tokened } = state;
 
 test.beforeEach(async ({ page }) => {
   await openPage(page, 'relocate');
@@ -55,6 +55,23 @@ test('relocates images typed into the page, confirms their digests and downloads
   }
   // The README example row for a multi-arch index: the same digest, with both platforms.
   await expect(result.nth(0)).toContainText('✓ preserved');
+});
+
+test('relocates into a registry with token auth, its token realm reached through the proxy', async ({ page }) => {
+  await addCredentials(page, tokened);
+  await page.getByLabel('Repository prefix', { exact: true }).fill(`${tokened.host}/team`);
+  await page.getByLabel('Image references, one per line').fill([images.hello.ref, images.db.ref].join('\n'));
+  await page.getByRole('button', { name: 'Relocate', exact: true }).click();
+  await expect(page.locator('#relocate-status')).toHaveText(/^Done: 2 images relocated/, { timeout: 60_000 });
+  await expect(page.locator('#relocate-result-table td[data-preserved="true"]')).toHaveCount(2);
+  await shot(page, 'relocate-token-auth-done');
+  const text = await download(page, page.getByRole('link', { name: 'Download relocation-mapping.json' }),
+    join(ARTIFACTS, 'relocation-mapping-token.json'));
+  const mapping = JSON.parse(text);
+  for (const image of [images.hello, images.db]) {
+    expect(mapping[image.ref]).toMatch(new RegExp(`^${tokened.host.replace(/[.]/g, '\\.')}/team/`));
+    expect(sha256(await skopeoInspectRaw(mapping[image.ref], tokened))).toBe(image.digest);
+  }
 });
 
 test('relocates a dropped bundle.json, pinned to its content digests', async ({ page }) => {
