@@ -61,12 +61,15 @@ export function libtrustKeyId(publicKey) {
  * Start a token server on 127.0.0.1 (random port).
  * options: { service, issuer, users: { NAME: { password, access: { 'repo-glob': ['pull','push','delete','*'] } } },
  *   anonymous: false | { 'repo-glob': actions } (false: requests without credentials get 401),
+ *   refreshTokens: { TOKEN: NAME } identity tokens (OAuth2 refresh tokens, what `docker login`
+ *     stores as identitytoken) accepted by POST grant_type=refresh_token for user NAME; such an
+ *     answer carries access_token only, as OAuth2 servers do,
  *   expiresIn: seconds (default 300), keyHeader: 'x5c' (default) | 'kid' | 'both',
  *   enforceExpiry: true to set the JWT exp to expires_in − 60 s: distribution 2.8 accepts tokens
  *     up to 60 s past exp (clock-skew leeway), so only then does the registry start answering 401
  *     right after expires_in — what token refresh tests need }
  * Returns { url, realm, service, issuer, certFile, requests, stop() }. `requests` is the live log
- * [{ method, user, scopes, granted, status }]; `users`/`anonymous`/`expiresIn` can be changed
+ * [{ method, grant, user, scopes, granted, status }]; `users`/`anonymous`/`expiresIn` can be changed
  * (and enforceExpiry) through the returned `config` object while running.
  */
 export async function startTokenServer(options = {}) {
@@ -83,6 +86,7 @@ export async function startTokenServer(options = {}) {
       issuer: options.issuer ?? 'irel-test-token-server',
       users: options.users ?? {},
       anonymous: options.anonymous ?? false,
+      refreshTokens: options.refreshTokens ?? {},
       expiresIn: options.expiresIn ?? 300,
       keyHeader: options.keyHeader ?? 'x5c',
       enforceExpiry: options.enforceExpiry ?? false,
@@ -110,7 +114,7 @@ export async function startTokenServer(options = {}) {
 
     const handle = async (req, res) => {
       const u = new URL(req.url ?? '/', 'http://x');
-      const entry = { method: req.method, user: null, scopes: [], granted: [], status: 0 };
+      const entry = { method: req.method, grant: null, user: null, scopes: [], granted: [], status: 0 };
       if (requests.length < 10_000) requests.push(entry);
       let params = u.searchParams;
       if (req.method === 'POST') { // OAuth2 form (grant_type=password) as used by some clients
@@ -130,7 +134,16 @@ export async function startTokenServer(options = {}) {
         user = plain.slice(0, i); password = plain.slice(i + 1);
       } else if (params.get('grant_type') === 'password') {
         user = params.get('username'); password = params.get('password');
+      } else if (params.get('grant_type') === 'refresh_token') {
+        entry.grant = 'refresh_token';
+        const name = config.refreshTokens[params.get('refresh_token') ?? ''];
+        if (!name || !config.users[name]) {
+          entry.status = 401;
+          return answer(res, 401, { error: 'invalid_grant', error_description: 'unknown refresh token' });
+        }
+        user = name; password = config.users[name].password;
       }
+      entry.grant ??= user === null ? 'anonymous' : 'basic';
       entry.user = user;
       entry.scopes = parseScopes(params.getAll('scope'));
       let table;
@@ -158,6 +171,10 @@ export async function startTokenServer(options = {}) {
       entry.granted = access;
       entry.status = 200;
       const { token, issuedAt } = makeToken(user ?? '', access);
+      if (entry.grant === 'refresh_token') {
+        return answer(res, 200, { access_token: token, expires_in: config.expiresIn, issued_at: issuedAt,
+          scope: params.get('scope') ?? '' });
+      }
       return answer(res, 200, { token, access_token: token, expires_in: config.expiresIn, issued_at: issuedAt });
     };
 

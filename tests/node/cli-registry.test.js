@@ -85,3 +85,47 @@ describe('irel digest and copy', () => {
     for (const repo of ['cli/x', 'cli/y']) assert.deepEqual(await listTags(secure, repo), []);
   });
 });
+
+describe('irel copy with an identity token (OAuth2 refresh token) from the Docker config', () => {
+  const REFRESH = 'rt-6f1d2c9a-identity';
+  let src;
+  let tokened;
+  let image;
+  let dir;
+  const configWith = (identitytoken) => {
+    const d = mkdtempSync(join(dir, 'config-'));
+    writeFileSync(join(d, 'config.json'), JSON.stringify({ auths: { [tokened.host]: { identitytoken } } }));
+    return d;
+  };
+  before(async () => {
+    [src, tokened] = await Promise.all([startRegistry(), startRegistry({ auth: 'token', username: 'robot', password: 'never-typed' })]);
+    tokened.tokenServer.config.refreshTokens = { [REFRESH]: 'robot' };
+    image = await pushIndex(src, 'oauth/multi:v1', { platforms: ['linux/amd64'] });
+    dir = mkdtempSync(join(tmpdir(), 'irel-oauth-'));
+  });
+  after(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await Promise.all([src?.stop(), tokened?.stop()]);
+  });
+
+  const cases = [
+    { name: 'copies, trading the identity token for access tokens (grant_type=refresh_token)', token: REFRESH, repo: 'oauth/ok',
+      status: 0, check: (r, dst) => assert.equal(r.stdout, `copied ${image.ref} to ${dst} with content digest ${image.digest}\n`) },
+    { name: 'fails clearly when the token server refuses the identity token, and writes nothing', token: 'rt-revoked', repo: 'oauth/refused',
+      status: 1, check: (r) => assert.match(r.stderr, /target registry .*(UNAUTHORIZED|401)/) },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const before = tokened.tokenServer.requests.length;
+      const dst = `${tokened.host}/${c.repo}:v1`;
+      const r = await irel(['copy', image.ref, dst], { env: { DOCKER_CONFIG: configWith(c.token) } });
+      assert.equal(r.status, c.status, r.stderr);
+      c.check(r, dst);
+      assert.equal(`${r.stdout}${r.stderr}`.includes(c.token), false, 'the identity token is never printed');
+      const asked = tokened.tokenServer.requests.slice(before);
+      assert.ok(asked.length > 0 && asked.every((q) => q.method === 'POST' && q.grant === 'refresh_token'), JSON.stringify(asked));
+      if (c.status === 0) assert.equal(sha256(await skopeoInspectRaw(dst, tokened)), image.digest);
+      else assert.deepEqual(await listTags(tokened, c.repo, { creds: tokened.creds }), []);
+    });
+  }
+});
