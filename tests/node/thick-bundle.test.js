@@ -84,6 +84,24 @@ describe('thick bundles (Gringotts)', () => {
     assert.deepEqual(JSON.parse(m.stdout), mapping);
   });
 
+  it('online, holds each relocated image to the digest in the archive, pinned or not', async () => {
+    const out = join(tmp, 'mapping-swapped.json');
+    const r = await irel(['bundle', 'relocate', sortTgz, '-r', `${gold.host}/swapped`, '-o', out, '-q']);
+    assert.equal(r.status, 0, r.stderr);
+    const mapping = JSON.parse(readFileSync(out, 'utf8'));
+    // Someone pushes another image over the relocated ledger (unpinned in bundle.json).
+    const other = await pushImage(gold, mapping[images.ledger.ref].slice(gold.host.length + 1), { layers: [1234] });
+    const offline = await irel(['bundle', 'check', sortTgz, out]);
+    assert.equal(offline.status, 0, offline.stdout + offline.stderr);
+    const online = await irel(['bundle', 'check', '--online', sortTgz, out]);
+    assert.equal(online.status, 1, online.stdout + online.stderr);
+    const bad = online.stdout.split('\n').filter((l) => l.includes(images.ledger.ref));
+    assert.equal(bad.length, 1, online.stdout);
+    assert.match(bad[0], new RegExp(`the registry has ${other.digest}, the bundle's archive holds ${images.ledger.digest}`));
+    assert.equal(online.stdout.split('\n').filter((l) => l.includes(images.coins.ref) || l.includes(images.sorter.ref))
+      .every((l) => !l.includes('archive holds')), true);
+  });
+
   it('lists each image with its digest, size and platforms, from the archive alone', async () => {
     const r = await irel(['bundle', 'images', sortTgz]);
     assert.equal(r.status, 0, r.stderr);

@@ -19,6 +19,27 @@ function bundleJsonFromArchive(core, source) {
   throw new IrelError({ code: 'BUNDLE_INVALID', message: 'the archive has no bundle.json at its top level', side: 'source' });
 }
 
+/** The root digest of each image of a thick bundle, from its layout's index.json (no blob is read). */
+function archiveDigests(core, source, info) {
+  let index = null;
+  const ar = openArchive(core, source());
+  try {
+    for (let e = ar.next(); e && !index; e = ar.next()) {
+      if (e.path === 'artifacts/layout/index.json' && e.type === 'file') index = ar.readAll(4 << 20);
+      else if (e.type === 'file') ar.skip();
+    }
+  } finally {
+    ar.close();
+  }
+  const out = new Map();
+  if (!index) return out; // the offline verdicts and relocate() say what is wrong with such an archive
+  for (const image of info.images) {
+    const found = core.findInLayout(index, image.image);
+    if (found.ok) out.set(image.image, found.descriptor.digest);
+  }
+  return out;
+}
+
 /**
  * input: { json: bytes } for a thin bundle, or { archive: () => source } for a thick one.
  * contextFor(options) gives the I/O context for a call, so that registry options given to
@@ -38,7 +59,10 @@ export function openBundle(contextFor, input) {
     relocate: (prefix, options = {}) => (thick
       ? relocateThickBundle(contextFor(options), () => openArchive(core, input.archive(), options.archiveLimits), prefix, options)
       : relocateThinBundle(contextFor(options), json, prefix, options)),
-    check: (mapping, options = {}) => checkBundleMapping(contextFor(options), json, mapping, options),
+    // Online, a thick bundle's images must be in the registry with the digests its archive holds
+    // (a thin bundle can only hold the registry to the digests it pins).
+    check: (mapping, options = {}) => checkBundleMapping(contextFor(options), json, mapping,
+      thick && options.online ? { ...options, expected: archiveDigests(core, input.archive, info) } : options),
     /** Digest, size and platforms of each image: from the archive (verified), or from registries. */
     describe: (options = {}) => (thick
       ? describeThickBundle(contextFor(options), () => openArchive(core, input.archive(), options.archiveLimits))

@@ -21,7 +21,8 @@ invocationImages[] and images{} whose imageType is docker, oci or absent; a cont
 image copied. The mapping is a JSON object from each original reference, exactly as the bundle
 declares it, to its relocated reference (relocation-mapping.json), tags and digests kept.
 "check" prints one line per image and exits 1 if any fails; --online also asks each relocated
-image's registry for its digest.
+image's registry for its digest, which must match the bundle's contentDigest, or for a thick
+bundle the digest its archive holds.
 
 Options:
   -r, --repository-prefix PREFIX  where relocated images go
