@@ -66,12 +66,12 @@ export async function checkBundleMapping(ctx, bundleBytes, mappingBytes, options
     if (!v.ok) continue;
     try {
       const digest = await imageDigest(ctx, v.relocated, options);
-      const fromArchive = options.expected?.get(v.image);
-      const want = fromArchive || pinned.get(v.image);
+      const pin = pinned.get(v.image);
+      const want = pin || options.expected?.get(v.image);
       v.digest = digest;
       if (want && digest !== want) {
         v.ok = false;
-        v.problem = `the registry has ${digest}, ${fromArchive ? "the bundle's archive holds" : 'the bundle pins'} ${want}`;
+        v.problem = `the registry has ${digest}, ${pin ? 'the bundle pins' : "the bundle's archive holds"} ${want}`;
       }
     } catch (e) {
       v.ok = false;
