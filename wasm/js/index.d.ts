@@ -87,7 +87,7 @@ export interface CopyOptions extends RegistryOptions {
   /** Also copy foreign (non-distributable) layers. */
   includeNondistributable?: boolean;
   onProgress?: (event: ProgressEvent) => void;
-  /** Bytes per PATCH; by default Node streams a large blob in one PATCH, browsers use 16 MiB. */
+  /** Bytes per upload request; by default Node streams a large blob in one PATCH, browsers 64 MiB (16 MiB from an archive). */
   chunkSize?: number;
   /** Blobs up to this size go in one PUT. */
   singlePutMax?: number;
