@@ -128,9 +128,15 @@ describe('the browser entry through the proxy, with faults injected on both side
       srcFaults.rules.push(...c.srcRules);
       dstFaults.rules.push(...c.dstRules);
       const [faultsBefore, logBefore] = [srcFaults.faults.length + dstFaults.faults.length, dstFaults.log.length];
+      const events = [];
       const summary = await (c.insecure ? insecure : irel).copy(`${srcFaults.host}/${c.repo}:v1`, `${dstFaults.host}/${c.repo}:v1`,
-        { proxyBase: process.env.NOPROXY ? undefined : proxy.proxyBase, retry: FAST_RETRY, ...c.options });
+        { proxyBase: proxy.proxyBase, retry: FAST_RETRY, onProgress: (e) => events.push(e), ...c.options });
       assert.equal(summary.digest, image.digest);
+      // The layer's bar moves while it downloads (half of `done`), not only when a request ends.
+      const layer = image.blobs.find((b) => b.size === c.layer);
+      const steps = events.filter((e) => e.type === 'blob' && e.digest === layer.digest && e.state === 'uploading').map((e) => e.done);
+      assert.ok(steps.filter((d) => d <= c.layer / 2).length >= 4, `download-phase progress: ${steps}`);
+      assert.ok(steps.every((d, i) => i === 0 || d >= steps[i - 1]) && steps.at(-1) <= c.layer, `monotonic: ${steps}`);
       await assertCopied(c.repo, image);
       assert.equal(srcFaults.faults.length + dstFaults.faults.length - faultsBefore, c.srcRules.length + c.dstRules.length,
         'every fault fired');

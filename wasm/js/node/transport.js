@@ -29,8 +29,25 @@ export function createNodeTransport({ caFiles = [], skipTlsVerify = false, maxSo
       if (body instanceof Uint8Array && h['Content-Length'] === undefined && h['content-length'] === undefined) {
         h['Content-Length'] = String(body.length);
       }
-      const req = lib.request(u, { method, headers: h, agent: agents[u.protocol], signal }, (res) => resolve(res));
+      // Cancellation by hand rather than with request's `signal` option: that destroys the request,
+      // and with it the socket, even after the response ended and the socket went back to the
+      // pool, where the error is unhandled and ends the process (seen when a progress callback
+      // cancels while a blob is being read). Destroying the response instead touches the socket
+      // only while the response still uses it.
+      let res = null;
+      const onAbort = () => {
+        const error = Object.assign(new Error('The operation was aborted'), { name: 'AbortError', code: 'ABORT_ERR' });
+        if (res) res.destroy(error);
+        else req.destroy(error);
+      };
+      const req = lib.request(u, { method, headers: h, agent: agents[u.protocol] }, (r) => {
+        res = r;
+        resolve(r);
+      });
       req.on('error', reject);
+      req.once('close', () => signal?.removeEventListener('abort', onAbort));
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
       if (body && typeof body[Symbol.asyncIterator] === 'function') {
         // A streamed body: write as the source delivers, waiting for the socket to drain.
         (async () => {

@@ -94,13 +94,25 @@ async function pushBlob(ctx, { client, dst, mountFrom, d, reader, progress, sign
   const chunk = options.chunkSize ?? (streaming ? Math.max(size, 1) : pieced ? 64 * MiB : 16 * MiB);
   const singlePutMax = options.singlePutMax ?? (streaming ? MiB : chunk);
   const upload = new core.BlobUpload(dst, digest, size, mountFrom, chunk, singlePutMax);
-  if (streaming) {
-    let reported = 0;
-    reader.onBytes = (sent) => {
-      if (sent - reported >= MiB || sent === size) {
-        reported = sent;
-        progress('uploading', Math.min(sent, size));
-      }
+  // Progress: streamed, the bytes read are the bytes sent; buffered, a blob is first read (whole,
+  // or a chunk) and then sent, so `done` counts half of each, and a big layer's bar moves while
+  // it downloads too.
+  // Never backwards (a restarted upload keeps its bar until it passes the old mark), so that rates
+  // and times left stay sane.
+  let read = 0;
+  let shown = 0;
+  const show = (done) => {
+    if (done <= shown) return;
+    shown = done;
+    progress('uploading', done);
+  };
+  const buffered = () => Math.floor((read + upload.committed()) / 2);
+  if ('onBytes' in reader) {
+    reader.onBytes = (total) => {
+      const was = read;
+      read = Math.min(total, size);
+      if (read - was >= MiB || (read === size && was !== size)) show(streaming ? read : buffered());
+      else read = was; // report about every MiB
     };
   }
   const retry = ctx.retry ?? DEFAULT_RETRY;
@@ -136,7 +148,7 @@ async function pushBlob(ctx, { client, dst, mountFrom, d, reader, progress, sign
       const text = res.status >= 400 ? await res.text() : '';
       if (res.status < 400) await res.drain();
       upload.onResponse(res.status, res.headerPairs(), text);
-      if (upload.state() === 'pending' && !streaming) progress('uploading', upload.committed());
+      if (upload.state() === 'pending' && !streaming) show('onBytes' in reader ? buffered() : upload.committed());
     }
     if (upload.state() === 'failed') throw new IrelError(upload.error());
     return upload.mounted() ? 'mounted' : 'uploaded';
