@@ -33,7 +33,7 @@ export class BlobReader {
    * newBody (optional): () => { add(bytes), finish() -> body with slice(start, end) }, a way to
    * build a request body that keeps its bytes outside JS memory (a Blob in browsers). With it,
    * the reader offers body().
-   * digestWhole (optional, with wholeBudget: { reserve(n) -> bool, release(n) }): async (bytes) =>
+   * digestWhole (optional, with wholeBudget: { async reserve(n) -> bool, release(n) }): async (bytes) =>
    * 'sha256:…', a faster one-shot hash (WebCrypto's: native, off the worker's thread). While the
    * budget (shared by the blobs in flight) has room for the blob, body() reads it whole into
    * memory, hashes it once and serves every range from it; otherwise it streams through newHash.
