@@ -5,32 +5,30 @@ import { IrelError } from '../errors.js';
 import { checkBundleMapping, describeThinBundle, mapBundle, readBundle, relocateThinBundle } from './thin.js';
 import { describeThickBundle, relocateThickBundle } from './thick.js';
 
-/** source: a function returning a fresh { read(max) -> Uint8Array, close() } over the archive. */
-function bundleJsonFromArchive(core, source) {
+/** A top-level file of the archive (at most `max` bytes), or null; other entries are skipped. */
+function fileFromArchive(core, source, path, max) {
   const ar = openArchive(core, source());
   try {
     for (let e = ar.next(); e; e = ar.next()) {
-      if (e.path === 'bundle.json' && e.type === 'file') return ar.readAll(16 << 20);
+      if (e.path === path && e.type === 'file') return ar.readAll(max);
       if (e.type === 'file') ar.skip();
     }
   } finally {
     ar.close();
   }
+  return null;
+}
+
+/** source: a function returning a fresh { read(max) -> Uint8Array, close() } over the archive. */
+function bundleJsonFromArchive(core, source) {
+  const json = fileFromArchive(core, source, 'bundle.json', 16 << 20);
+  if (json) return json;
   throw new IrelError({ code: 'BUNDLE_INVALID', message: 'the archive has no bundle.json at its top level', side: 'source' });
 }
 
 /** The root digest of each image of a thick bundle, from its layout's index.json (no blob is read). */
 function archiveDigests(core, source, info) {
-  let index = null;
-  const ar = openArchive(core, source());
-  try {
-    for (let e = ar.next(); e && !index; e = ar.next()) {
-      if (e.path === 'artifacts/layout/index.json' && e.type === 'file') index = ar.readAll(4 << 20);
-      else if (e.type === 'file') ar.skip();
-    }
-  } finally {
-    ar.close();
-  }
+  const index = fileFromArchive(core, source, 'artifacts/layout/index.json', 4 << 20);
   const out = new Map();
   if (!index) return out; // the offline verdicts and relocate() say what is wrong with such an archive
   for (const image of info.images) {

@@ -95,10 +95,9 @@ async function pushBlob(ctx, { client, dst, mountFrom, d, reader, progress, sign
   const singlePutMax = options.singlePutMax ?? (streaming ? MiB : chunk);
   const upload = new core.BlobUpload(dst, digest, size, mountFrom, chunk, singlePutMax);
   // Progress: streamed, the bytes read are the bytes sent; buffered, a blob is first read (whole,
-  // or a chunk) and then sent, so `done` counts half of each, and a big layer's bar moves while
-  // it downloads too.
-  // Never backwards (a restarted upload keeps its bar until it passes the old mark), so that rates
-  // and times left stay sane.
+  // or a chunk) and then sent, so `done` counts half of each and a big layer's bar moves while it
+  // downloads too. Never backwards (a restarted upload keeps its bar until it passes the old
+  // mark), so that rates and times left stay sane.
   let read = 0;
   let shown = 0;
   const show = (done) => {
@@ -108,11 +107,12 @@ async function pushBlob(ctx, { client, dst, mountFrom, d, reader, progress, sign
   };
   const buffered = () => Math.floor((read + upload.committed()) / 2);
   if ('onBytes' in reader) {
+    let reported = 0; // about every MiB
     reader.onBytes = (total) => {
-      const was = read;
       read = Math.min(total, size);
-      if (read - was >= MiB || (read === size && was !== size)) show(streaming ? read : buffered());
-      else read = was; // report about every MiB
+      if (read - reported < MiB && read !== size) return;
+      reported = read;
+      show(streaming ? read : buffered());
     };
   }
   const retry = ctx.retry ?? DEFAULT_RETRY;
