@@ -1,5 +1,6 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 
+import { writeFileAtomic } from '../node/atomic-file.js';
 import { createProgress } from './progress.js';
 import { REGISTRY_OPTIONS, REGISTRY_USAGE, registryOptions } from './registry-options.js';
 import { UsageError } from './usage-error.js';
@@ -123,9 +124,7 @@ export const bundleCommand = {
       });
       progress.finish();
       if (values.output) {
-        const tmp = `${values.output}.tmp-${process.pid}`;
-        await writeFile(tmp, result.json);
-        await rename(tmp, values.output);
+        await writeFileAtomic(values.output, result.json);
       } else {
         io.stdout.write(result.json);
       }

@@ -1,11 +1,11 @@
 // An OCI image layout directory as a place to copy from or to. Writes are atomic: a blob is
 // written to a temporary file and renamed once its digest is verified; index.json is replaced by
 // rename, so an interrupted copy leaves no half-written blob and no name for an incomplete image.
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { IrelError } from '../errors.js';
+import { writeFileAtomic } from './atomic-file.js';
 import { FileBlobReader } from './file-blob-reader.js';
 
 function fail(error, side) {
@@ -27,11 +27,6 @@ function blobPath(core, dir, digest, side) {
   return join(dir, p.path);
 }
 
-async function atomicWrite(path, bytes) {
-  const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
-  await writeFile(tmp, bytes);
-  await rename(tmp, path);
-}
 
 async function readIndex(core, dir, side) {
   const layout = await readOrNull(join(dir, 'oci-layout'));
@@ -77,8 +72,8 @@ export async function layoutSource(ctx, dir, ref) {
 export async function layoutTarget(ctx, dir, name) {
   const { core } = ctx;
   await mkdir(dir, { recursive: true });
-  if (!(await readOrNull(join(dir, 'oci-layout')))) await atomicWrite(join(dir, 'oci-layout'), core.ociLayoutFile());
-  if (!(await readOrNull(join(dir, 'index.json')))) await atomicWrite(join(dir, 'index.json'), core.emptyLayoutIndex());
+  if (!(await readOrNull(join(dir, 'oci-layout')))) await writeFileAtomic(join(dir, 'oci-layout'), core.ociLayoutFile());
+  if (!(await readOrNull(join(dir, 'index.json')))) await writeFileAtomic(join(dir, 'index.json'), core.emptyLayoutIndex());
   await readIndex(core, dir, 'target');
   const exists = async (d) => {
     try {
@@ -89,14 +84,7 @@ export async function layoutTarget(ctx, dir, name) {
   };
   const writeBlob = async (path, chunks) => {
     await mkdir(join(path, '..'), { recursive: true });
-    const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
-    try {
-      await writeFile(tmp, chunks);
-      await rename(tmp, path);
-    } catch (e) {
-      await rm(tmp, { force: true });
-      throw e;
-    }
+    await writeFileAtomic(path, chunks);
   };
   return {
     rootRef: (digest) => name || digest,
@@ -116,7 +104,7 @@ export async function layoutTarget(ctx, dir, name) {
       const updated = core.addToLayoutIndex(index, { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length },
         ref === m.digest ? '' : ref);
       if (!updated.ok) fail(updated.error, 'target');
-      await atomicWrite(join(dir, 'index.json'), updated.bytes);
+      await writeFileAtomic(join(dir, 'index.json'), updated.bytes);
     },
   };
 }

@@ -1,10 +1,11 @@
 // A streaming writer of gzip'd ustar archives: files are streamed in, never held whole in memory,
 // and the archive appears at its path only when complete (written to a temporary file, renamed).
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
 import { createGzip } from 'node:zlib';
+
+import { createAtomicFile } from './atomic-file.js';
 
 function header(path, size) {
   const h = Buffer.alloc(512);
@@ -26,9 +27,9 @@ function header(path, size) {
 }
 
 export async function createTarGz(outPath) {
-  const tmp = `${outPath}.tmp-${process.pid}`;
+  const file = await createAtomicFile(outPath);
   const tar = new PassThrough();
-  const done = pipeline(tar, createGzip({ level: 6 }), createWriteStream(tmp));
+  const done = pipeline(tar, createGzip({ level: 6 }), file.handle.createWriteStream({ autoClose: false }));
   const write = (chunk) => (tar.write(chunk) ? undefined : new Promise((r) => tar.once('drain', r)));
   return {
     async addBytes(path, bytes) {
@@ -44,12 +45,12 @@ export async function createTarGz(outPath) {
     async finish() {
       tar.end(Buffer.alloc(1024));
       await done;
-      await rename(tmp, outPath);
+      await file.commit();
     },
     async abort() {
       tar.destroy();
       await done.catch(() => {});
-      await rm(tmp, { force: true });
+      await file.abort();
     },
   };
 }
