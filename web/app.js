@@ -105,6 +105,7 @@ window.addEventListener('hashchange', () => selectTab(location.hash.slice(1) || 
 
 const proxyInput = $('proxy-url');
 const jobsInput = $('jobs');
+const proxyTokenInput = $('proxy-token');
 proxyInput.value = `${location.origin}/proxy`;
 const credentials = new Map(); // registry -> { username, password } | { identityToken }
 
@@ -114,7 +115,8 @@ function proxyBase() {
 
 function registryArgs() {
   const jobs = Math.min(16, Math.max(1, Number.parseInt(jobsInput.value, 10) || 4));
-  return { proxyBase: proxyBase(), credentials: Object.fromEntries(credentials), jobs };
+  const proxyToken = proxyTokenInput.value.trim();
+  return { proxyBase: proxyBase(), ...(proxyToken ? { proxyToken } : {}), credentials: Object.fromEntries(credentials), jobs };
 }
 
 function updateConnectionSummary() {

@@ -53,7 +53,7 @@ export function browserEnv(core) {
   return {
     streamUploads: false, // fetch streams request bodies only over HTTP/2: chunks are buffered
     probeSchemes: false, // the forwarding proxy chooses http or https for loopback registries
-    createTransport: (options) => createFetchTransport({ proxyBase: options.proxyBase }),
+    createTransport: (options) => createFetchTransport({ proxyBase: options.proxyBase, proxyToken: options.proxyToken }),
     credentials: optionCredentials,
     newHash,
     newBody: blobBody,

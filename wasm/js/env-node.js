@@ -31,7 +31,7 @@ export function nodeEnv() {
       return isJson ? { json: readFileSync(path) } : { archive: () => nodeFileReader(path) };
     },
     streamUploads: true,
-    createTransport: (options) => createNodeTransport({ caFiles: options.caFiles, skipTlsVerify: options.skipTlsVerify }),
+    createTransport: (options) => createNodeTransport({ caFiles: options.caFiles, skipTlsVerify: options.skipTlsVerify, lookup: options.lookup }),
     credentials: (given) => {
       const fromOptions = optionCredentials(given);
       return async (registry) => {

@@ -64,8 +64,12 @@ export interface RegistryOptions {
   caFiles?: string[];
   /** Node: do not verify TLS certificates (unsafe). */
   skipTlsVerify?: boolean;
+  /** Node: a dns.lookup replacement used for registry connections (custom name resolution). */
+  lookup?: (hostname: string, options: object, callback: (...args: any[]) => void) => void;
   /** Browsers: the forwarding proxy's base URL. */
   proxyBase?: string;
+  /** Browsers: the proxy's access token (irel serve --access-token), sent as X-Irel-Proxy-Token. */
+  proxyToken?: string;
   /** Retry policy for repeatable requests. */
   retry?: { attempts?: number; baseMs?: number; maxMs?: number };
   signal?: AbortSignal;

@@ -195,7 +195,8 @@ export class Irel {
   }
 
   #context(options) {
-    const key = JSON.stringify([options.caFiles ?? [], !!options.skipTlsVerify, options.proxyBase ?? '']);
+    const key = JSON.stringify([options.caFiles ?? [], !!options.skipTlsVerify, options.proxyBase ?? '',
+      options.proxyToken ?? '', functionId(options.lookup)]);
     let transport = this.#transports.get(key);
     if (!transport) {
       transport = this.#env.createTransport(options);
@@ -225,6 +226,14 @@ export class Irel {
     this.#transports.clear();
     this.#schemes.clear();
   }
+}
+
+const functionIds = new WeakMap();
+// Transports are shared by calls with the same options; a function option (lookup) counts by identity.
+function functionId(f) {
+  if (typeof f !== 'function') return 0;
+  if (!functionIds.has(f)) functionIds.set(f, functionIds.size + 1);
+  return functionIds.get(f);
 }
 
 /** Credentials given as options: { 'registry:port': { username, password } } or a function. */

@@ -17,7 +17,7 @@
 //   copy      { src, dst, ...registry, jobs, platforms, includeNondistributable } -> CopySummary
 //   digest    { ref, ...registry }                    -> 'sha256:…'
 // bundle: { json: string | Uint8Array } (thin) or { file: File | Blob } (thick, read here with
-// FileReaderSync, never uploaded anywhere). registry: proxyBase, credentials, insecureRegistries,
+// FileReaderSync, never uploaded anywhere). registry: proxyBase, proxyToken, credentials, insecureRegistries,
 // retry. Progress events are the library's (ProgressEvent), plus for archives
 // { type: 'archive', phase: 'bundle.json' | 'verify' | 'upload', pass, done, size }.
 //
@@ -47,6 +47,7 @@ function errorData(e) {
 function registryOptions(args, signal) {
   const out = { signal };
   if (typeof args.proxyBase === 'string' && args.proxyBase) out.proxyBase = args.proxyBase;
+  if (typeof args.proxyToken === 'string' && args.proxyToken) out.proxyToken = args.proxyToken;
   if (args.credentials && typeof args.credentials === 'object') out.credentials = args.credentials;
   if (Array.isArray(args.insecureRegistries)) out.insecureRegistries = args.insecureRegistries.map(String);
   if (args.retry && typeof args.retry === 'object') out.retry = args.retry;

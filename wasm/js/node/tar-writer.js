@@ -29,7 +29,7 @@ function header(path, size) {
 export async function createTarGz(outPath) {
   const file = await createAtomicFile(outPath);
   const tar = new PassThrough();
-  const done = pipeline(tar, createGzip({ level: 6 }), file.handle.createWriteStream({ autoClose: false }));
+  const done = pipeline(tar, createGzip({ level: 6 }), file.handle.createWriteStream());
   const write = (chunk) => (tar.write(chunk) ? undefined : new Promise((r) => tar.once('drain', r)));
   return {
     async addBytes(path, bytes) {

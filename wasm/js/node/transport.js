@@ -1,14 +1,17 @@
 // The Node transport: node:http/https with keep-alive agents, custom CAs and --skip-tls-verify,
 // streaming responses, and redirects followed for GET/HEAD without carrying Authorization to
-// another host.
+// another origin (host, port or scheme: never from https down to http).
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 
+import { redirectKeepsCredentials } from '../registry/credential-scope.js';
+
 const MAX_REDIRECTS = 5;
 
-export function createNodeTransport({ caFiles = [], skipTlsVerify = false, maxSockets = 16 } = {}) {
+/** lookup: a dns.lookup replacement (custom resolution; tests name hosts this way). */
+export function createNodeTransport({ caFiles = [], skipTlsVerify = false, maxSockets = 16, lookup } = {}) {
   const ca = caFiles.length ? caFiles.map((f) => readFileSync(f)) : undefined;
   const agents = {
     'http:': new http.Agent({ keepAlive: true, maxSockets }),
@@ -40,7 +43,7 @@ export function createNodeTransport({ caFiles = [], skipTlsVerify = false, maxSo
         if (res) res.destroy(error);
         else req.destroy(error);
       };
-      const req = lib.request(u, { method, headers: h, agent: agents[u.protocol] }, (r) => {
+      const req = lib.request(u, { method, headers: h, agent: agents[u.protocol], ...(lookup ? { lookup } : {}) }, (r) => {
         res = r;
         resolve(r);
       });
@@ -75,12 +78,12 @@ export function createNodeTransport({ caFiles = [], skipTlsVerify = false, maxSo
           (request.method === 'GET' || request.method === 'HEAD');
         if (!redirect || hop === MAX_REDIRECTS) return wrapNodeResponse(res, url);
         res.resume();
-        const next = new URL(location, url);
-        if (next.host !== new URL(url).host) {
-          // Blob storage behind a redirect gets no registry credentials.
+        const next = new URL(location, url).toString();
+        if (!redirectKeepsCredentials(url, next)) {
+          // Blob storage behind a redirect, or the same host over plain http, gets no credentials.
           headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'authorization'));
         }
-        url = next.toString();
+        url = next;
       }
     },
     close() {

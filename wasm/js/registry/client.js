@@ -1,8 +1,10 @@
 // One side of a transfer talking to one registry: adds credentials (Basic, or the Bearer token
-// flow with tokens cached per scope set and refreshed on 401), retries repeatable requests with
-// backoff, and turns failures into IrelError data naming the side. Credentials never appear in
+// flow with tokens cached per registry, credential and scope set, refreshed on 401), retries
+// repeatable requests with backoff, and turns failures into IrelError data naming the side.
+// Credentials go only to the registry's own origin and its token realm, and never appear in
 // errors, logs or progress events.
 import { IrelError } from '../errors.js';
+import { mayCarryCredentials, realmAllowed } from './credential-scope.js';
 import { backoffMs, DEFAULT_RETRY, sleep } from './retry.js';
 
 const textEncoder = new TextEncoder();
@@ -22,15 +24,24 @@ export class RegistryClient {
   #tokens;
   #retry;
   #signal;
+  #origin;
+  #plainHttpAllowed;
   #auth = null; // the Authorization header value in use
   #authInFlight = null;
 
   /**
-   * side: 'source' | 'target'; registry: host as named ('docker.io'); scopes: token scopes;
-   * credentials: async (registry) => {username, password} | {identityToken} | null;
-   * tokens: a Map shared between clients to reuse tokens for identical scope sets.
+   * side: 'source' | 'target'; registry: host as named ('docker.io'); origin: the registry's API
+   * origin ('https://registry-1.docker.io'), the only one its credentials go to; plainHttpAllowed:
+   * whether the registry may be spoken to over plain HTTP (then so may its token realm);
+   * scopes: token scopes; credentials: async (registry) => {username, password} |
+   * {identityToken} | null; tokens: a Map shared between clients, keyed by registry origin,
+   * credential, realm, service and scopes.
    */
-  constructor({ core, transport, credentials, side, registry, scopes, tokens = new Map(), retry = DEFAULT_RETRY, signal }) {
+  constructor({ core, transport, credentials, side, registry, origin, plainHttpAllowed = false, scopes,
+    tokens = new Map(), retry = DEFAULT_RETRY, signal }) {
+    if (!origin) throw new TypeError('RegistryClient: origin is required');
+    this.#origin = origin;
+    this.#plainHttpAllowed = plainHttpAllowed;
     this.#core = core;
     this.#transport = transport;
     this.#credentials = credentials ?? (async () => null);
@@ -51,7 +62,9 @@ export class RegistryClient {
     let refreshed = false;
     for (let attempt = 0; ; attempt++) {
       const headers = { ...request.headers };
-      if (this.#auth) headers.Authorization = this.#auth;
+      // An upload Location or other URL on another origin gets no credentials of this registry.
+      const own = mayCarryCredentials(this.#origin, request.url, this.#transport.upstreamOf);
+      if (this.#auth && own) headers.Authorization = this.#auth;
       let res;
       try {
         res = await this.#transport.send({ method: request.method, url: request.url, headers, body, signal: this.#signal });
@@ -62,7 +75,7 @@ export class RegistryClient {
         await sleep(backoffMs(attempt, null, this.#retry), this.#signal);
         continue;
       }
-      if (res.status === 401 && !refreshed) {
+      if (res.status === 401 && !refreshed && own) {
         const challenge = res.header('WWW-Authenticate');
         await res.drain();
         refreshed = true;
@@ -115,7 +128,10 @@ export class RegistryClient {
     const creds = await this.#credentials(this.registry);
     const bearer = parsed.challenges.find((c) => c.scheme === 'bearer');
     if (bearer) {
-      const key = `${bearer.params.realm}|${bearer.params.service ?? ''}|${this.#scopes.join(' ')}`;
+      // A registry may name any realm and service, another registry's among them: a token is
+      // reused only for the registry and the credential it was minted for.
+      const key = JSON.stringify([this.#origin, this.#identity(creds), bearer.params.realm, bearer.params.service ?? '',
+        this.#scopes.join(' ')]);
       const cached = this.#tokens.get(key);
       if (cached && cached.expires > Date.now() && `Bearer ${cached.token}` !== this.#auth) {
         this.#auth = `Bearer ${cached.token}`;
@@ -136,9 +152,24 @@ export class RegistryClient {
     return false;
   }
 
+  // Which credential a token was minted with, without keeping the secret itself in the key.
+  #identity(creds) {
+    if (!creds) return 'anonymous';
+    const secret = creds.identityToken !== undefined ? `token:${creds.identityToken}` : `basic:${creds.username}:${creds.password}`;
+    return this.#core.sha256Digest(secret);
+  }
+
   async #fetchToken(challenge, creds) {
     const built = this.#core.tokenUrl(challenge, this.#scopes);
     if (!built.ok) throw new IrelError({ ...built.error, side: this.side });
+    if (!realmAllowed(built.url, this.#plainHttpAllowed)) {
+      throw new IrelError({
+        code: 'AUTH_REALM_INSECURE',
+        message: `${this.side} registry ${this.registry}: refusing to send credentials to the token realm ` +
+          `${new URL(built.url).origin} over plain HTTP (only registries allowed plain HTTP may use one: --insecure-registry)`,
+        side: this.side,
+      });
+    }
     let request;
     if (creds?.identityToken) {
       // An identity token is an OAuth2 refresh token (docker login with a credential helper).

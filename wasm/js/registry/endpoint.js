@@ -38,6 +38,8 @@ export function makeClient(ctx, endpoint, side, scopes, signal) {
     credentials: ctx.credentials,
     side,
     registry: endpoint.registry,
+    origin: endpoint.baseUrl,
+    plainHttpAllowed: endpoint.plainHttpAllowed,
     scopes,
     tokens: ctx.tokens,
     retry: ctx.retry,

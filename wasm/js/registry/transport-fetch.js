@@ -1,7 +1,8 @@
 // The transport for browsers and workers: the platform's fetch. Redirects are followed by fetch
-// itself (which drops Authorization across origins). `baseUrl` reroutes every request through a
+// itself (which drops Authorization across origins). `proxyBase` reroutes every request through a
 // forwarding proxy: https://host/path -> BASE/host/path (plain http for loopback registries is
-// the proxy's decision).
+// the proxy's decision); `proxyToken` is sent to it (X-Irel-Proxy-Token) when it asks for one
+// (irel serve --access-token, on a host other than loopback).
 
 // Request bodies at least this large go as a Blob: Chromium then hands the network service a
 // blob handle instead of copying the bytes into the IPC message (measured: a third less CPU for
@@ -11,7 +12,7 @@ const BLOB_BODY_MIN = 64 * 1024;
 // so a large blob costs no allocation per network chunk.
 const READ_BUFFER = 1 << 20;
 
-export function createFetchTransport({ fetch: fetchImpl = globalThis.fetch, proxyBase } = {}) {
+export function createFetchTransport({ fetch: fetchImpl = globalThis.fetch, proxyBase, proxyToken } = {}) {
   const base = proxyBase?.replace(/\/$/, '');
   const route = (url) => {
     // URLs the proxy already rewrote (upload Locations) go to it as they are.
@@ -20,7 +21,17 @@ export function createFetchTransport({ fetch: fetchImpl = globalThis.fetch, prox
     return `${base}/${u.host}${u.pathname}${u.search}`;
   };
   return {
+    /**
+     * The registry URL a proxy URL stands for (BASE/HOST/PATH -> https://HOST/PATH; the proxy
+     * picks the scheme only for loopback and insecure hosts), so that credentials are bound to
+     * the registry a request really goes to; other URLs are their own.
+     */
+    upstreamOf(url) {
+      if (!base || !url.startsWith(`${base}/`)) return url;
+      return `https://${url.slice(base.length + 1)}`;
+    },
     async send({ method, url, headers, body, signal }) {
+      if (base && proxyToken) headers = { ...headers, 'X-Irel-Proxy-Token': proxyToken };
       // 'omit': a registry's Basic challenge must reach our code, not open the browser's login dialog.
       const init = { method, headers, signal, redirect: 'follow', credentials: 'omit' };
       if (body) init.body = body instanceof Uint8Array && body.length >= BLOB_BODY_MIN && typeof Blob === 'function' ? new Blob([body]) : body;
