@@ -3,10 +3,13 @@
 // curl or Node, are not browser requests and pass). Preflights are answered here, never forwarded.
 
 export const ALLOW_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE';
-export const ALLOW_HEADERS = 'Authorization, Accept, Content-Type, Content-Range, Range, Content-Length';
+// X-Irel-Proxy-Token: the proxy's access token (--access-token), never forwarded upstream.
+export const ALLOW_HEADERS = 'Authorization, Accept, Content-Type, Content-Range, Range, Content-Length, X-Irel-Proxy-Token';
+// The non-safelisted headers of headers.js's DOWNSTREAM list that a client may read.
 export const EXPOSE_HEADERS = ['Docker-Content-Digest', 'Location', 'WWW-Authenticate', 'Range', 'Content-Range',
   'Content-Length', 'Docker-Upload-UUID', 'OCI-Chunk-Min-Length', 'Link', 'Retry-After', 'RateLimit-Limit',
-  'RateLimit-Remaining', 'Docker-RateLimit-Source', 'Content-Type'].join(', ');
+  'RateLimit-Remaining', 'Docker-RateLimit-Source', 'Content-Type', 'OCI-Subject', 'OCI-Filters-Applied',
+  'RateLimit-Reset', 'Docker-Distribution-API-Version'].join(', ');
 export const MAX_AGE = '600';
 
 /** The canonical form of an origin ("http://host[:port]", default port dropped); throws when `text` is not one. */

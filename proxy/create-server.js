@@ -11,8 +11,10 @@ import { downstreamResponseHeaders } from './headers.js';
 import { createHostCheck } from './host-header.js';
 import { rewriteLocation } from './location.js';
 import { BadProxyUrl, parseProxyUrl, PROXY_PREFIX } from './proxy-url.js';
+import { createTokenCheck, exposedOriginRefusal, fetchMetadataRefusal, isLoopbackListenHost } from './request-gate.js';
 import { requestLogLine } from './request-log.js';
 import { createSchemeProbe } from './scheme-probe.js';
+import { PROXY_RESPONSE_HEADERS } from './security-headers.js';
 import { createStaticHandler } from './static.js';
 import { createTargetPolicy, TargetDenied } from './target-policy.js';
 
@@ -39,6 +41,11 @@ function describeFailure(e, authority) {
  *   allowHosts: HOST or HOST:PORT the proxy may forward to although they are (or resolve to)
  *     private, loopback, link-local... addresses
  *   allowOrigins: origins besides the server's own that may use the proxy (CORS)
+ *   accessToken: when set, every /proxy/ request must carry it in X-Irel-Proxy-Token (the header
+ *     is never forwarded). A host other than loopback needs accessToken or allowOrigins; there,
+ *     every /proxy/ request must also come from an allowed page (see request-gate.js)
+ *   connectOrigins: other irel proxies the page may connect to (its Content-Security-Policy)
+ *   extraFiles: Map of URL path -> absolute file path, served like the app's files (benchmarks)
  *   insecureRegistries: HOST[:PORT] spoken to over plain HTTP (loopback hosts always are)
  *   ca (PEM texts), caFiles (paths): CAs trusted besides the system roots; skipTlsVerify
  *   log: (line) => void, one line per forwarded request (no credentials, no query strings)
@@ -46,19 +53,25 @@ function describeFailure(e, authority) {
  *   maxRedirects (5), maxHeaderSize (16 KiB), upstreamTimeoutMs (5 min of silence before the
  *     response headers: a registry finishing a big upload may take a while)
  * Resolves { server, host, port, url (http://host:port), appUrl (url + '/web/'), proxyBase
- * (url + '/proxy'), close() }.
+ * (url + '/proxy'), exposed (listening on an address other than loopback), tokenRequired, close() }.
  */
 export async function createProxyServer(options = {}) {
   const {
     host = '127.0.0.1', port = 8080, allowHosts = [], allowOrigins = [], insecureRegistries = [],
     ca = [], caFiles = [], skipTlsVerify = false, log = () => {}, root, lookup,
     maxRedirects = 5, maxHeaderSize = 16 * 1024, upstreamTimeoutMs = 300_000,
+    accessToken, connectOrigins = [], extraFiles,
   } = options;
+  const exposed = !isLoopbackListenHost(host);
+  if (exposed && !accessToken && !allowOrigins.length) {
+    throw new TypeError(`listening on ${host}, reachable from the network, needs accessToken or allowOrigins`);
+  }
   let selfPort = null;
   const policy = createTargetPolicy({ allowHosts, insecureRegistries, lookup, self: () => selfPort && { port: selfPort } });
   const cors = createCors({ allowOrigins });
   const hostCheck = createHostCheck({ listenHost: host });
-  const serveStatic = createStaticHandler({ root });
+  const serveStatic = createStaticHandler({ root, connectOrigins, extraFiles });
+  const tokenRefusal = createTokenCheck(accessToken);
   const agents = createAgents({ ca, caFiles, skipTlsVerify });
   const probeScheme = createSchemeProbe();
 
@@ -68,6 +81,7 @@ export async function createProxyServer(options = {}) {
     const selfOrigin = hostCheck(req.headers.host);
     let logged = { method: req.method, authority: '-', path: '-' };
     const done = (status, note) => log(requestLogLine({ ...logged, status, startedAt, note }));
+    for (const [name, value] of Object.entries(PROXY_RESPONSE_HEADERS)) res.setHeader(name, value);
 
     if (!selfOrigin) {
       sendError(res, 403, 'DENIED', 'the proxy answers only to an IP address, localhost or its --host name in the Host header');
@@ -78,10 +92,20 @@ export async function createProxyServer(options = {}) {
       return done(403, 'Origin refused');
     }
     const corsHeaders = cors.responseHeaders(origin);
+    const refusal = fetchMetadataRefusal(req.headers) ?? (exposed ? exposedOriginRefusal(req) : null);
+    if (refusal) {
+      sendError(res, 403, 'DENIED', refusal, corsHeaders);
+      return done(403, 'not a fetch of the page');
+    }
     if (cors.isPreflight(req)) {
       res.writeHead(204, cors.preflightHeaders(origin, req));
       res.end();
       return done(204, 'preflight');
+    }
+    const tokenProblem = tokenRefusal(req.headers); // preflights cannot carry it, and are never forwarded
+    if (tokenProblem) {
+      sendError(res, 403, 'DENIED', tokenProblem, corsHeaders);
+      return done(403, 'proxy token refused');
     }
     if (!METHODS.has(req.method)) {
       sendError(res, 405, 'UNSUPPORTED', `the proxy does not forward ${req.method}`, { ...corsHeaders, allow: [...METHODS].join(', ') });
@@ -109,14 +133,14 @@ export async function createProxyServer(options = {}) {
       sendError(res, status, code, message, corsHeaders);
       return done(status, code === 'DENIED' ? 'denied' : e?.code);
     }
-    const { response, redirects } = result;
+    const { response, redirects, viaAllowHost } = result;
     res.statusCode = response.statusCode;
     // The upstream answered before the whole request body arrived (a 401 or 503 to an upload):
     // close this connection after the answer, or the client would queue its next request behind
     // a body nobody reads (seen: a 6 s stall before a retry).
     if (!req.complete) res.setHeader('connection', 'close');
     for (const [name, value] of downstreamResponseHeaders(response)) {
-      res.appendHeader(name, name.toLowerCase() === 'location' ? rewriteLocation(value, { policy, selfOrigin }) : value);
+      res.appendHeader(name, name.toLowerCase() === 'location' ? rewriteLocation(value, { policy, selfOrigin, fromAllowHost: viaAllowHost }) : value);
     }
     for (const [name, value] of Object.entries(corsHeaders)) res.appendHeader(name, value);
     const note = redirects ? `${redirects} redirect${redirects > 1 ? 's' : ''} followed` : undefined;
@@ -165,6 +189,8 @@ export async function createProxyServer(options = {}) {
     url,
     appUrl: `${url}/web/`,
     proxyBase: `${url}/proxy`,
+    exposed,
+    tokenRequired: !!accessToken,
     close() {
       closing ??= new Promise((resolve) => {
         server.close(() => resolve());

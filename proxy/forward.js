@@ -1,14 +1,17 @@
 // Forwarding one browser request upstream: same method, filtered headers and the body streamed
 // as it arrives (with backpressure), to a target the policy has checked and pinned. Redirects of
 // GET and HEAD (blob downloads sent to storage) are followed here, since a browser cannot read a
-// cross-origin redirect's Location; each hop is checked like the first target, and Authorization
-// only ever goes to the host the request was meant for. The caller's AbortSignal (the browser
-// went away) aborts the upstream request.
+// cross-origin redirect's Location; each hop is checked like the first target, Authorization only
+// ever goes to the scheme, host and port the request was meant for, and a hop may lead to a host
+// reachable only by --allow-host only from a target named with --allow-host itself (a public
+// registry cannot bounce the proxy into the internal network). The caller's AbortSignal (the
+// browser went away) aborts the upstream request.
 import http from 'node:http';
 import https from 'node:https';
 
 import { upstreamRequestHeaders, withoutAuthorization } from './headers.js';
 import { parseAuthority } from './proxy-url.js';
+import { TargetDenied } from './target-policy.js';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const DEFAULT_PORT = { http: 80, https: 443 };
@@ -58,16 +61,20 @@ function exchange({ scheme, target, path, method, headers, body, lookup, agents,
   });
 }
 
-/** "host:port" with the scheme's default port filled in, to compare hosts across redirects. */
-function hostKey(target, scheme) {
-  return `${target.host}:${target.port ?? DEFAULT_PORT[scheme]}`;
+/**
+ * "scheme://host:port" (the scheme's default port filled in), to compare hops of a redirect chain:
+ * any change, https to http included, means another party, which gets no Authorization.
+ */
+export function hostKey(target, scheme) {
+  return `${scheme}://${target.host}:${target.port ?? DEFAULT_PORT[scheme]}`;
 }
 
 /**
  * Forward `req` (the browser's request) to `target` (parseProxyUrl's result) over `scheme`
  * ('https', or 'auto' to let `probeScheme` choose for a host that may speak plain HTTP).
- * Resolves { response (an http.IncomingMessage from the final upstream), redirects, url } or
- * rejects with TargetDenied (from the policy, for the target or a redirect hop), UpstreamTimeout,
+ * Resolves { response (an http.IncomingMessage from the final upstream), redirects, url,
+ * viaAllowHost (the final upstream is named with --allow-host) } or rejects with TargetDenied
+ * (from the policy, for the target or a redirect hop), UpstreamTimeout,
  * an AbortError when `signal` fired, or a network/TLS/DNS error.
  */
 export async function forward({ req, target, scheme, policy, probeScheme, agents, signal, maxRedirects = 5,
@@ -79,11 +86,22 @@ export async function forward({ req, target, scheme, policy, probeScheme, agents
   let current = { scheme, target, path: target.path };
   let body = followable ? null : req;
   let home;
+  let fromAllowHost; // the original target is named with --allow-host
+  let named;
   for (let redirects = 0; ; redirects++) {
-    let { lookup } = await policy.check(current.target, current.scheme === 'auto' ? 'https' : current.scheme);
+    const check = async (scheme) => {
+      const checked = await policy.check(current.target, scheme);
+      if (redirects === 0) fromAllowHost = checked.named;
+      else if (checked.allowedByName && !fromAllowHost) {
+        throw new TargetDenied(`a redirect from ${target.authority} may not lead to --allow-host host ${current.target.authority}`);
+      }
+      named = checked.named;
+      return checked.lookup;
+    };
+    let lookup = await check(current.scheme === 'auto' ? 'https' : current.scheme);
     if (current.scheme === 'auto') {
       current.scheme = await probeScheme(current.target, current.target.port ?? DEFAULT_PORT.https, lookup);
-      if (current.scheme === 'http' && current.target.port === null) ({ lookup } = await policy.check(current.target, 'http'));
+      if (current.scheme === 'http' && current.target.port === null) lookup = await check('http');
     }
     home ??= hostKey(target, current.scheme);
     let response;
@@ -100,7 +118,7 @@ export async function forward({ req, target, scheme, policy, probeScheme, agents
     const url = `${current.scheme}://${current.target.authority}${current.path}`;
     const location = response.headers.location;
     if (!followable || !REDIRECTS.has(response.statusCode) || !location || redirects === maxRedirects) {
-      return { response, redirects, url };
+      return { response, redirects, url, viaAllowHost: named };
     }
     let next;
     try {
@@ -108,7 +126,7 @@ export async function forward({ req, target, scheme, policy, probeScheme, agents
       if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new TypeError('not http(s)');
       next = { scheme: next.protocol.slice(0, -1), target: parseAuthority(next.host), path: `${next.pathname}${next.search}` };
     } catch {
-      return { response, redirects, url }; // a Location we cannot follow: the client sees the redirect
+      return { response, redirects, url, viaAllowHost: named }; // a Location we cannot follow: the client sees the redirect
     }
     response.resume(); // discard the redirect's body; the connection goes back to the pool
     headers = { ...headers, host: next.target.authority };

@@ -4,8 +4,12 @@
 // through the proxy. Others are left alone (the proxy would refuse them anyway).
 import { parseAuthority, proxyUrlFor } from './proxy-url.js';
 
-/** policy: the target policy (mayForward); selfOrigin: http://host:port of the proxy as the browser sees it. */
-export function rewriteLocation(location, { policy, selfOrigin }) {
+/**
+ * policy: the target policy (mayForward); selfOrigin: http://host:port of the proxy as the browser
+ * sees it; fromAllowHost: whether the upstream that answered is named with --allow-host (one that
+ * is not cannot send the client on to a host reachable only by --allow-host).
+ */
+export function rewriteLocation(location, { policy, selfOrigin, fromAllowHost = true }) {
   if (!/^https?:\/\//i.test(location)) return location;
   let url;
   let target;
@@ -16,6 +20,6 @@ export function rewriteLocation(location, { policy, selfOrigin }) {
     return location;
   }
   if (url.origin === selfOrigin) return location; // already a proxy URL (or the app)
-  if (!policy.mayForward(target, url.protocol.slice(0, -1))) return location;
+  if (!policy.mayForward(target, url.protocol.slice(0, -1), fromAllowHost)) return location;
   return proxyUrlFor(selfOrigin, url);
 }

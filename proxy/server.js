@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { createProxyServer } from './create-server.js';
-import { bannerFor, OptionError, SERVE_OPTIONS, SERVE_OPTIONS_USAGE, serveOptionsFrom } from './options.js';
+import { bannerFor, exposureWarning, OptionError, SERVE_OPTIONS, SERVE_OPTIONS_USAGE, serveOptionsFrom } from './options.js';
 
 export { createProxyServer };
 
@@ -24,6 +24,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.stderr.write(`proxy/server.js: ${e.message}\n`);
     process.exit(2);
   }
+  process.stderr.write(exposureWarning(options));
   const server = await createProxyServer({ ...options, log: (line) => process.stderr.write(`${line}\n`) });
   process.stdout.write(bannerFor(server));
   for (const signal of ['SIGINT', 'SIGTERM']) {

@@ -1,10 +1,13 @@
 // The web app and the package's browser files: GET / redirects to /web/; files under /web/,
 // /wasm/js/ and /wasm/dist/ of the package root are served, nothing else (no directory listing,
-// no path outside those folders).
+// no path outside those folders). Every answer, 404s and redirects included, carries the app's
+// Content-Security-Policy and framing headers (security-headers.js).
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, join, posix, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { staticResponseHeaders } from './security-headers.js';
 
 export const PACKAGE_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 // URL prefixes served, each mapped onto the same folder of the checkout or installed package.
@@ -19,9 +22,15 @@ const TYPES = {
   '.png': 'image/png',
 };
 
-/** A request handler for the static files under `root` (the package root by default). */
-export function createStaticHandler({ root = PACKAGE_ROOT } = {}) {
+/**
+ * A request handler for the static files under `root` (the package root by default).
+ * connectOrigins: other proxies the page may connect to (its CSP); extraFiles: a Map of URL path
+ * -> absolute file path served as well (the browser benchmark's page, which is not shipped).
+ */
+export function createStaticHandler({ root = PACKAGE_ROOT, connectOrigins = [], extraFiles = new Map() } = {}) {
+  const security = staticResponseHeaders({ connectOrigins });
   return async (req, res) => {
+    for (const [name, value] of Object.entries(security)) res.setHeader(name, value);
     const send = (status, text, headers = {}) => {
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
       res.end(text + '\n');
@@ -37,12 +46,15 @@ export function createStaticHandler({ root = PACKAGE_ROOT } = {}) {
       res.writeHead(302, { location: '/web/' });
       return res.end();
     }
-    if (path.endsWith('/')) path += 'index.html';
-    // Judge the normalized path: an encoded slash (/web/..%2fpackage.json) decodes into a ".." segment.
-    path = posix.normalize(path);
-    const file = join(root, path);
-    if (!ALLOWED.some((p) => path.startsWith(p)) || !file.startsWith(root + sep) || path.includes('\0') || path.includes('\\')) {
-      return send(404, 'not found');
+    let file = extraFiles.get(path);
+    if (file === undefined) {
+      if (path.endsWith('/')) path += 'index.html';
+      // Judge the normalized path: an encoded slash (/web/..%2fpackage.json) decodes into a ".." segment.
+      path = posix.normalize(path);
+      file = join(root, path);
+      if (!ALLOWED.some((p) => path.startsWith(p)) || !file.startsWith(root + sep) || path.includes('\0') || path.includes('\\')) {
+        return send(404, 'not found');
+      }
     }
     try {
       const info = await stat(file);
@@ -51,7 +63,6 @@ export function createStaticHandler({ root = PACKAGE_ROOT } = {}) {
         'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
         'content-length': info.size,
         'cache-control': 'no-cache',
-        'x-content-type-options': 'nosniff',
       });
       if (req.method === 'HEAD') return res.end();
       createReadStream(file).on('error', () => res.destroy()).pipe(res);

@@ -70,9 +70,11 @@ export function createTargetPolicy({ allowHosts = [], insecureRegistries = [], l
 
     /**
      * Check a target ({ hostname, port, literal, host, authority } from parseAuthority) reached
-     * over `scheme`. Resolves { lookup } (a lookup answering with the checked addresses, for the
-     * connection; undefined for IP literals) or rejects with TargetDenied (or a DNS error). Hosts
-     * named with --allow-host are resolved the same way but not judged.
+     * over `scheme`. Resolves { lookup, named, allowedByName }: lookup answers with the checked
+     * addresses, for the connection (undefined for IP literals); named: the target is named with
+     * --allow-host; allowedByName: it passed only because of that (it is, or resolves to, an
+     * address that would be refused). Rejects with TargetDenied (or a DNS error). Hosts named
+     * with --allow-host are resolved the same way but not refused.
      */
     async check(target, scheme) {
       const port = target.port ?? DEFAULT_PORT[scheme];
@@ -83,24 +85,29 @@ export function createTargetPolicy({ allowHosts = [], insecureRegistries = [], l
       if (me && port === me.port && addresses.some(({ address }) => /^(loopback|unspecified)$/.test(blockedRange(address)))) {
         throw new TargetDenied(`the proxy refuses to forward to ${target.authority}: that is the proxy itself`);
       }
-      if (!allowedByName) {
-        for (const { address } of addresses) {
-          const kind = blockedRange(address);
-          if (kind) throw deny(target, target.literal ? `it is a ${kind} address` : `it resolves to ${address}, a ${kind} address`);
-        }
+      let blocked = false;
+      for (const { address } of addresses) {
+        const kind = blockedRange(address);
+        if (!kind) continue;
+        if (!allowedByName) throw deny(target, target.literal ? `it is a ${kind} address` : `it resolves to ${address}, a ${kind} address`);
+        blocked = true;
       }
-      return { lookup: target.literal ? undefined : pinnedLookup(addresses) };
+      return { lookup: target.literal ? undefined : pinnedLookup(addresses), named: allowedByName, allowedByName: blocked };
     },
 
     /**
      * Whether a host could be forwarded to, judged without DNS (for Location rewriting; the
      * request that follows is checked in full): allowed by name, a public IP literal, or a name
-     * other than localhost.
+     * other than localhost. fromAllowHost: whether the upstream that sent the Location is named
+     * with --allow-host; one that is not may not send the client on to a host reachable only by
+     * name (the rule forward() applies to the redirects it follows), so such a name is refused
+     * and an IP literal judged by its range.
      */
-    mayForward(target, scheme) {
-      if (isAllowedHost(target, target.port ?? DEFAULT_PORT[scheme])) return true;
+    mayForward(target, scheme, fromAllowHost = true) {
+      const named = isAllowedHost(target, target.port ?? DEFAULT_PORT[scheme]);
+      if (named && fromAllowHost) return true;
       if (target.literal) return !blockedRange(target.hostname);
-      return target.hostname !== 'localhost';
+      return !named && target.hostname !== 'localhost';
     },
   };
 }

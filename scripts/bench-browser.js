@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmark: relocate a ~1 GiB image (8 layers) between two local registries through the
-// forwarding proxy in headless Chromium (web/bench.html: the package's Web Worker, fetch
-// transport), and the same with `irel copy` in Node, alternating in the same run, each copy into
+// forwarding proxy in headless Chromium (scripts/bench-browser/bench.html, served with the proxy by
+// scripts/bench-browser/serve.js: the package's Web Worker, fetch transport), and the same with `irel copy` in Node, alternating in the same run, each copy into
 // a fresh target registry, after one untimed warm-up of each. Prints every time, the medians, the
 // throughput ratio (target: browser >= 0.5x Node) and where the CPU went in the last round.
 // Asserts nothing; exits non-zero only if a copy fails.
@@ -23,6 +23,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const JOBS = process.env.BENCH_JOBS ?? '';
 const ONLY_BROWSER = process.env.BENCH_ONLY === 'browser';
 const CLI = fileURLToPath(new URL('../wasm/js/cli/main.js', import.meta.url));
+const SERVE = fileURLToPath(new URL('./bench-browser/serve.js', import.meta.url));
 const PROFILE = fileURLToPath(new URL('../build/bench-chromium', import.meta.url));
 const PORT = Number(process.env.BENCH_PORT ?? 18480);
 
@@ -46,24 +47,27 @@ function nodeCopy(src, dst) {
 }
 
 // Plain headless Chromium, no test harness attached (Playwright's network instrumentation copies
-// request bodies and slows uploads several-fold); web/bench.html reports back to a local sink.
+// request bodies and slows uploads several-fold); the bench page reports back to a local sink
+// (allowed by the page's Content-Security-Policy with --connect-origin).
+let resolveReport = () => {};
+const sink = createServer((req, res) => {
+  let body = '';
+  req.on('data', (d) => (body += d));
+  req.on('end', () => {
+    res.end();
+    resolveReport(JSON.parse(body));
+  });
+}).listen(0, '127.0.0.1');
+await new Promise((ok) => sink.once('listening', ok));
+const SINK = `http://127.0.0.1:${sink.address().port}`;
+
 async function browserCopy(src, dst) {
-  let resolveReport;
   const reported = new Promise((ok) => (resolveReport = ok));
-  const sink = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      res.end();
-      resolveReport(JSON.parse(body));
-    });
-  }).listen(0, '127.0.0.1');
-  await new Promise((ok) => sink.once('listening', ok));
-  const q = new URLSearchParams({ src, dst, report: `http://127.0.0.1:${sink.address().port}/`, jobs: JOBS });
+  const q = new URLSearchParams({ src, dst, report: `${SINK}/`, jobs: JOBS });
   const before = cpuSnapshot();
   const browser = spawn('/usr/bin/chromium', ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${PROFILE}`,
-    `http://127.0.0.1:${PORT}/web/bench.html?${q}`], { stdio: 'ignore' });
+    `http://127.0.0.1:${PORT}/bench/bench.html?${q}`], { stdio: 'ignore' });
   let timer;
   try {
     const result = await Promise.race([reported,
@@ -72,7 +76,6 @@ async function browserCopy(src, dst) {
     return { seconds: result.seconds, cpu: cpuDelta(before, cpuSnapshot()) };
   } finally {
     clearTimeout(timer);
-    sink.close();
     browser.kill('SIGTERM');
     await new Promise((ok) => (browser.exitCode !== null ? ok() : browser.once('exit', ok)));
   }
@@ -92,9 +95,10 @@ try {
   // The proxy may reach the source and every target registry (all on loopback).
   const targets = await Promise.all(Array.from({ length: 2 * (ROUNDS + 1) }, () => startRegistry()));
   const allow = [src, ...targets].flatMap((r) => ['--allow-host', r.host]);
-  serve = spawn(process.execPath, [CLI, 'serve', '--port', String(PORT), ...allow], { stdio: ['ignore', 'ignore', 'ignore'] });
+  serve = spawn(process.execPath, [SERVE, '--port', String(PORT), '--connect-origin', SINK, ...allow],
+    { stdio: ['ignore', 'ignore', 'inherit'] });
   for (let i = 0; i < 100; i++) {
-    if (await fetch(`http://127.0.0.1:${PORT}/web/`).then((x) => x.ok, () => false)) break;
+    if (await fetch(`http://127.0.0.1:${PORT}/bench/bench.html`).then((x) => x.ok, () => false)) break;
     await new Promise((ok) => setTimeout(ok, 100));
   }
 
@@ -129,5 +133,6 @@ try {
   console.log(`CPU seconds in the last round, browser copy (from Chromium's start):\n${formatCpu(last.browser)}`);
 } finally {
   serve?.kill('SIGTERM');
+  sink.close();
   await src.stop();
 }

@@ -14,15 +14,20 @@ export const serveCommand = {
   name: 'serve',
   summary: 'serve the web app and the registry proxy it uses',
   usage: `Usage: irel serve [--host 127.0.0.1] [--port 8080] [--allow-host HOST[:PORT]]...
-                  [--allow-origin ORIGIN]... [--insecure-registry HOST]... [--ca-cert PATH]...
-                  [--skip-tls-verify]
+                  [--allow-origin ORIGIN]... [--connect-origin ORIGIN]...
+                  [--access-token-file PATH | --access-token TOKEN]
+                  [--insecure-registry HOST]... [--ca-cert PATH]... [--skip-tls-verify]
 
 Serves the web app at http://HOST:PORT/web/ and forwards the page's registry requests:
 http://HOST:PORT/proxy/REGISTRY[:PORT]/PATH goes to https://REGISTRY[:PORT]/PATH (plain HTTP for
 loopback and --insecure-registry hosts), with CORS for the app's own origin and --allow-origin
 origins only. Targets that are or resolve to private, loopback or link-local addresses are refused
-unless named with --allow-host. Logs one line per forwarded request to standard error (never
-credentials or query strings). Runs until interrupted (Ctrl-C).
+unless named with --allow-host, and so are redirects from other hosts to them. Proxy answers are
+data only: navigations and loads as documents, frames, scripts... are refused (fetch metadata).
+Listening on an address other than loopback needs --allow-origin or an access token (then every
+proxy request must carry it in X-Irel-Proxy-Token) and prints a warning. Logs one line per
+forwarded request to standard error (never credentials or query strings). Runs until interrupted
+(Ctrl-C).
 
 ${SERVE_OPTIONS_USAGE}
 
@@ -32,7 +37,7 @@ Exit status: 0 after SIGINT/SIGTERM, 2 usage error.`,
   async run({ values, positionals }, io) {
     if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`, this);
     const { createProxyServer } = await import(`${PROXY}create-server.js`);
-    const { bannerFor, OptionError, serveOptionsFrom } = await import(`${PROXY}options.js`);
+    const { bannerFor, exposureWarning, OptionError, serveOptionsFrom } = await import(`${PROXY}options.js`);
     let options;
     try {
       options = serveOptionsFrom(values);
@@ -40,6 +45,7 @@ Exit status: 0 after SIGINT/SIGTERM, 2 usage error.`,
       if (e instanceof OptionError) throw new UsageError(e.message, this);
       throw e;
     }
+    io.stderr.write(exposureWarning(options));
     let server;
     try {
       server = await createProxyServer({ ...options, log: (line) => io.stderr.write(`${line}\n`) });
