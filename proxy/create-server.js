@@ -14,7 +14,7 @@ import { BadProxyUrl, parseProxyUrl, PROXY_PREFIX } from './proxy-url.js';
 import { createTokenCheck, exposedOriginRefusal, fetchMetadataRefusal, isLoopbackListenHost } from './request-gate.js';
 import { requestLogLine } from './request-log.js';
 import { createSchemeProbe } from './scheme-probe.js';
-import { PROXY_RESPONSE_HEADERS } from './security-headers.js';
+import { FORWARDED_RESPONSE_HEADERS, PROXY_RESPONSE_HEADERS } from './security-headers.js';
 import { createStaticHandler } from './static.js';
 import { createTargetPolicy, TargetDenied } from './target-policy.js';
 
@@ -142,7 +142,7 @@ export async function createProxyServer(options = {}) {
     for (const [name, value] of downstreamResponseHeaders(response)) {
       res.appendHeader(name, name.toLowerCase() === 'location' ? rewriteLocation(value, { policy, selfOrigin, fromAllowHost: viaAllowHost }) : value);
     }
-    for (const [name, value] of Object.entries(corsHeaders)) res.appendHeader(name, value);
+    for (const [name, value] of Object.entries({ ...corsHeaders, ...FORWARDED_RESPONSE_HEADERS })) res.appendHeader(name, value);
     const note = redirects ? `${redirects} redirect${redirects > 1 ? 's' : ''} followed` : undefined;
     try {
       await pipeline(response, res);

@@ -14,9 +14,14 @@ export const PROXY_RESPONSE_HEADERS = Object.freeze({
   // to CORS-mode fetches, so pages of --allow-origin origins keep working (the CORS headers decide
   // for them), and a same-site origin on another port gets no more than a foreign one.
   'cross-origin-resource-policy': 'same-origin',
-  // Were it ever navigated to, it is saved rather than shown; fetch() ignores this header.
-  'content-disposition': 'attachment',
 });
+
+/**
+ * Added to forwarded upstream answers only: were one ever navigated to, it is saved rather than
+ * shown (fetch() ignores the header). The proxy's own JSON errors go without it, so someone who
+ * types a proxy URL into the address bar reads why it was refused instead of getting a download.
+ */
+export const FORWARDED_RESPONSE_HEADERS = Object.freeze({ 'content-disposition': 'attachment' });
 
 /**
  * The headers of every answer of the static handler (files, 404s, redirects). connectOrigins:

@@ -150,7 +150,6 @@ const SECURITY = {
   'content-security-policy': "sandbox; default-src 'none'",
   'x-content-type-options': 'nosniff',
   'cross-origin-resource-policy': 'same-origin',
-  'content-disposition': 'attachment',
 };
 
 describe('proxied answers are data, never a page', () => {
@@ -206,6 +205,8 @@ describe('proxied answers are data, never a page', () => {
       assert.equal(errorOf(r).code, 'DENIED');
       assert.match(errorOf(r).message, message);
       for (const [name, value] of Object.entries(SECURITY)) assert.equal(r.headers[name], value, name);
+      // Its own error, shown (sandboxed) to someone who typed the URL, not saved as a download.
+      assert.equal(r.headers['content-disposition'], undefined);
       assert.equal(upstream.requests.length, before, 'the upstream was not asked');
     });
   }
@@ -224,6 +225,7 @@ describe('proxied answers are data, never a page', () => {
       const r = await send(proxy.url, `/proxy/${upstream.host}${path}`, { headers: headers() });
       assert.equal(r.status, 200);
       for (const [name, value] of Object.entries(SECURITY)) assert.equal(r.headers[name], value, name);
+      assert.equal(r.headers['content-disposition'], 'attachment', 'replaces the upstream\'s "inline"');
       for (const name of ['service-worker-allowed', 'set-cookie', 'refresh', 'clear-site-data', 'origin-trial', 'permissions-policy',
         'x-frame-options', 'x-upstream']) {
         assert.equal(r.headers[name], undefined, name);
