@@ -81,6 +81,7 @@ export type ProgressEvent =
   | { type: 'blob'; digest: string; size: number; done: number;
       state: 'started' | 'uploading' | 'uploaded' | 'mounted' | 'exists' | 'foreign'; image?: string }
   | { type: 'image'; phase: 'started' | 'done'; image: string; target: string; digest?: string }
+  | { type: 'image'; phase: 'failed'; image: string; target: string; error: IrelErrorData }
   | { type: 'done'; summary: CopySummary; image?: string };
 
 export interface CopyOptions extends RegistryOptions {
@@ -108,6 +109,26 @@ export interface CopySummary {
   manifests: number;
   blobs: { uploaded: number; mounted: number; skipped: number; foreign: number };
   bytes: { uploaded: number; mounted: number; skipped: number; total: number };
+}
+
+/** One image of relocateImages: relocated (ok, with its digest) or not (with the error). */
+export interface RelocatedImage {
+  image: string;
+  /** The mapped name; absent when the reference itself is invalid. */
+  target?: string;
+  ok: boolean;
+  digest?: string;
+  summary?: CopySummary;
+  error?: IrelErrorData;
+}
+
+export interface RelocateImagesResult {
+  /** { original: relocated } for the images relocated only. */
+  mapping: Record<string, string>;
+  /** The mapping as the relocation-mapping.json file the bundle commands write. */
+  json: string;
+  images: RelocatedImage[];
+  failed: number;
 }
 
 export interface BundleImage {
@@ -185,6 +206,11 @@ export declare class Irel {
   digest(ref: string, options?: RegistryOptions): Promise<string>;
   /** Copies an image or index with its digest preserved. Rejects with IrelError. */
   copy(src: string, dst: string, options?: CopyOptions): Promise<CopySummary>;
+  /**
+   * Relocates each image to its name under `prefix` (as map() gives it), one after another; one
+   * failing does not stop the others. Rejects only for a bad prefix or when cancelled.
+   */
+  relocateImages(refs: Iterable<string>, prefix: string, options?: CopyOptions): Promise<RelocateImagesResult>;
   /** Node: pulls `ref` into the OCI layout `dir`, named by its full name or options.name. */
   layoutAdd(dir: string, ref: string, options?: CopyOptions & { name?: string }): Promise<CopySummary>;
   /** Node: the digest of the image `ref` (name, tag or digest) in the OCI layout `dir`. */

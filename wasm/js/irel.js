@@ -6,6 +6,7 @@ import { copyImage } from './registry/copy.js';
 import { imageDigest } from './registry/digest.js';
 import { registrySource, registryTarget } from './registry/registry-place.js';
 import { relocate } from './transfer/relocate.js';
+import { relocateImages } from './transfer/relocate-images.js';
 import { checkBundleMapping, mapBundle, readBundle, relocateThinBundle } from './bundle/thin.js';
 import { openBundle } from './bundle/open.js';
 import { DEFAULT_RETRY } from './registry/retry.js';
@@ -116,6 +117,15 @@ export class Irel {
    */
   async copy(src, dst, options = {}) {
     return copyImage(this.#context(options), src, dst, options);
+  }
+
+  /**
+   * Relocates a list of images to their names under `prefix` (as `map` gives them), one after
+   * another; one failing does not stop the others. Resolves { mapping (relocated images only),
+   * json (the mapping file), images: [{ image, target, ok, digest, summary, error }], failed }.
+   */
+  async relocateImages(refs, prefix, options = {}) {
+    return relocateImages(this.#context(options), Array.from(refs, String), prefix, options);
   }
 
   /**

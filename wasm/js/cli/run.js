@@ -9,10 +9,11 @@ import { digestCommand } from './digest.js';
 import { layoutCommand } from './layout.js';
 import { mapCommand } from './map.js';
 import { parseCommand } from './parse.js';
+import { relocateCommand } from './relocate.js';
 import { serveCommand } from './serve.js';
 import { UsageError } from './usage-error.js';
 
-const COMMANDS = [parseCommand, mapCommand, digestCommand, copyCommand, layoutCommand, bundleCommand, serveCommand];
+const COMMANDS = [parseCommand, mapCommand, digestCommand, copyCommand, relocateCommand, layoutCommand, bundleCommand, serveCommand];
 
 function mainUsage() {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

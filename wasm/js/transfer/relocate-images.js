@@ -1,0 +1,56 @@
+// Relocating a list of images to a repository prefix: each reference mapped onto the prefix (as a
+// bundle's images are) and copied with its digest preserved, one image after another. An image
+// that fails does not stop the others; the result says which failed and why, and the mapping
+// holds only the images relocated, so it never names an image that is not there.
+import { IrelError } from '../errors.js';
+import { copyImage } from '../registry/copy.js';
+
+function errorData(e) {
+  if (e instanceof IrelError || (e && typeof e.code === 'string')) return { code: e.code, message: e.message, ...(e.side ? { side: e.side } : {}) };
+  return { code: 'ERROR', message: String(e?.message ?? e) };
+}
+
+/** The relocation mapping file ({ original: relocated }, keys sorted), as the bundle commands write it. */
+export function mappingJson(mapping) {
+  const sorted = Object.fromEntries(Object.keys(mapping).sort().map((k) => [k, mapping[k]]));
+  return `${JSON.stringify(sorted, null, 2)}\n`;
+}
+
+/**
+ * refs: image references as the user wrote them (duplicates relocated once); prefix: the
+ * repository prefix. options: copy options (jobs, platforms, credentials, signal, onProgress...).
+ * Resolves { mapping, json, images: [{ image, target?, ok, digest?, summary?, error? }], failed }.
+ * Rejects only for a bad prefix or when cancelled (images already relocated stay relocated).
+ */
+export async function relocateImages(ctx, refs, prefix, options = {}) {
+  const checked = ctx.core.parseRepoPrefix(String(prefix));
+  if (!checked.ok) throw new IrelError(checked.error);
+  const emit = options.onProgress ?? (() => {});
+  const images = [];
+  const mapping = {};
+  const seen = new Set();
+  for (const raw of refs) {
+    const image = String(raw).trim();
+    if (!image || seen.has(image)) continue;
+    seen.add(image);
+    const mapped = ctx.core.mapReference(String(prefix), image, true);
+    if (!mapped.ok) {
+      images.push({ image, ok: false, error: errorData(mapped.error) });
+      continue;
+    }
+    const target = mapped.output;
+    if (options.signal?.aborted) throw options.signal.reason;
+    emit({ type: 'image', phase: 'started', image, target });
+    try {
+      const summary = await copyImage(ctx, image, target, { ...options, onProgress: (e) => emit({ ...e, image }) });
+      mapping[image] = target;
+      images.push({ image, target, ok: true, digest: summary.digest, summary });
+      emit({ type: 'image', phase: 'done', image, target, digest: summary.digest });
+    } catch (e) {
+      if (options.signal?.aborted) throw options.signal.reason ?? e;
+      images.push({ image, target, ok: false, error: errorData(e) });
+      emit({ type: 'image', phase: 'failed', image, target, error: errorData(e) });
+    }
+  }
+  return { mapping, json: mappingJson(mapping), images, failed: images.filter((i) => !i.ok).length };
+}
