@@ -211,6 +211,8 @@ export declare class Irel {
    * failing does not stop the others. Rejects only for a bad prefix or when cancelled.
    */
   relocateImages(refs: Iterable<string>, prefix: string, options?: CopyOptions): Promise<RelocateImagesResult>;
+  /** One image or index looked up in its registry: digest, media type, size, platforms, blob count. */
+  describeImage(ref: string, options?: RegistryOptions): Promise<BundleImageDescription>;
   /** Node: pulls `ref` into the OCI layout `dir`, named by its full name or options.name. */
   layoutAdd(dir: string, ref: string, options?: CopyOptions & { name?: string }): Promise<CopySummary>;
   /** Node: the digest of the image `ref` (name, tag or digest) in the OCI layout `dir`. */

@@ -7,6 +7,7 @@ import { imageDigest } from './registry/digest.js';
 import { registrySource, registryTarget } from './registry/registry-place.js';
 import { relocate } from './transfer/relocate.js';
 import { relocateImages } from './transfer/relocate-images.js';
+import { describeImage } from './transfer/describe-image.js';
 import { checkBundleMapping, mapBundle, readBundle, relocateThinBundle } from './bundle/thin.js';
 import { openBundle } from './bundle/open.js';
 import { DEFAULT_RETRY } from './registry/retry.js';
@@ -117,6 +118,11 @@ export class Irel {
    */
   async copy(src, dst, options = {}) {
     return copyImage(this.#context(options), src, dst, options);
+  }
+
+  /** One image looked up in its registry: { image, digest, mediaType, size, platforms, blobs }. */
+  async describeImage(ref, options = {}) {
+    return describeImage(this.#context(options), String(ref), options);
   }
 
   /**

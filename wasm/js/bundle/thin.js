@@ -4,7 +4,7 @@ import { IrelError } from '../errors.js';
 import { registrySource, registryTarget } from '../registry/registry-place.js';
 import { imageDigest } from '../registry/digest.js';
 import { relocate } from '../transfer/relocate.js';
-import { describeGraph } from './describe.js';
+import { describeImage } from '../transfer/describe-image.js';
 
 const encoder = new TextEncoder();
 const asBytes = (b) => (typeof b === 'string' ? encoder.encode(b) : b);
@@ -89,33 +89,7 @@ export async function describeThinBundle(ctx, bytes, options = {}) {
   for (const image of bundle.images) {
     if (!image.relocatable || seen.has(image.image)) continue;
     seen.add(image.image);
-    const source = await registrySource(ctx, pinnedSource(ctx.core, image), options.signal);
-    const walk = new ctx.core.ImageWalk([], false);
-    try {
-      const root = await source.root();
-      let added = walk.addRoot(root.digest, root.mediaType, root.bytes);
-      while (added.ok && added.children.length) {
-        const next = [];
-        for (const d of added.children) {
-          const child = await source.manifest(d);
-          const r = walk.addChild(d, child.bytes);
-          if (!r.ok) throw new IrelError({ ...r.error, side: 'source' });
-          next.push(...r.children);
-        }
-        added = { ok: true, children: next };
-      }
-      if (!added.ok) throw new IrelError({ ...added.error, side: 'source' });
-      out.push(await describeGraph(ctx.core, image.image, walk.pushOrder(), walk.blobs(), async (d) => {
-        const reader = source.reader(d, options.signal);
-        try {
-          return await reader.read(0, d.size);
-        } finally {
-          await reader.close();
-        }
-      }));
-    } finally {
-      walk.delete();
-    }
+    out.push({ ...(await describeImage(ctx, pinnedSource(ctx.core, image), options)), image: image.image });
   }
   return out;
 }
