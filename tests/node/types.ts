@@ -60,3 +60,32 @@ const fromBytes = await load({ wasmBinary: new Uint8Array(0) });
 // @ts-expect-error map needs a prefix and a reference
 fromBytes.map('only-one-argument');
 void v;
+
+// The worker client (irel/worker-client): each op's arguments and result typed by WorkerOps.
+import { WorkerClient, type WorkerLike } from 'irel/worker-client';
+import type { BundleImageDescription, WorkerOps } from 'irel';
+
+const fakeWorker = (): WorkerLike => ({ postMessage() {}, addEventListener() {}, terminate() {} });
+const client = new WorkerClient({ createWorker: fakeWorker, cancelGraceMs: 100 });
+const workerVersion: Promise<string> = client.ready;
+void workerVersion;
+async function useWorker(): Promise<void> {
+  const r: RelocateImagesResult = await client.run('relocateImages', { refs: ['a.io/x:1'], prefix: 'b.io/team', proxyBase: '/proxy', jobs: 2 }, {
+    signal: new AbortController().signal,
+    onProgress: (e) => {
+      if (e.type === 'image' && e.phase === 'failed') void e.error.code;
+      if (e.type === 'archive') void e.pass;
+    },
+  });
+  const failed: number = r.failed;
+  const about: BundleImageDescription = await client.run('describeImage', { ref: 'a.io/x:1', credentials: { 'a.io': { identityToken: 't' } } });
+  const digest: string = await client.run('digest', { ref: 'a.io/x:1' });
+  const args: WorkerOps['check']['args'] = { bundle: { json: '{}' }, mapping: '{}', online: true };
+  void [failed, about, digest, args];
+  // @ts-expect-error relocateImages needs refs
+  await client.run('relocateImages', { prefix: 'b.io/team' });
+  // @ts-expect-error no such op
+  await client.run('nope', {});
+}
+void useWorker;
+client.terminate();

@@ -245,3 +245,50 @@ export interface LoadOptions {
 
 /** Loads the WebAssembly core. Without options, one shared instance. */
 export declare function load(options?: LoadOptions): Promise<Irel>;
+
+// ---------------------------------------------------------------------------------------------
+// The Web Worker entry (irel/worker) and its ops, as irel/worker-client's run(op, args) takes them.
+
+/** A bundle as a worker job takes it: a thin bundle.json, or a thick archive read in the worker. */
+export type WorkerBundle = { json: string | Uint8Array } | { file: Blob };
+
+/** Registry options of a worker job: plain data only (no functions, no signal). */
+export interface WorkerRegistryArgs {
+  proxyBase?: string;
+  proxyToken?: string;
+  credentials?: Record<string, { username: string; password: string } | { identityToken: string }>;
+  insecureRegistries?: string[];
+  retry?: { attempts?: number; baseMs?: number; maxMs?: number };
+}
+
+export interface WorkerCopyArgs extends WorkerRegistryArgs {
+  jobs?: number;
+  platforms?: string[];
+  includeNondistributable?: boolean;
+}
+
+/** The worker's progress events: the library's, plus one per pass over a thick archive. */
+export type WorkerProgressEvent =
+  | ProgressEvent
+  | { type: 'archive'; phase: 'bundle.json' | 'verify' | 'upload'; pass: number; done: number; size: number };
+
+/** Each op of the worker: its arguments and what run() resolves to. */
+export interface WorkerOps {
+  open: { args: { bundle: WorkerBundle }; result: { kind: 'thin' | 'thick'; info: BundleInfo; json: string } };
+  describe: {
+    args: { bundle: WorkerBundle } & WorkerRegistryArgs;
+    result: { kind: 'thin' | 'thick'; info: BundleInfo; json: string; images: BundleImageDescription[] };
+  };
+  map: { args: { bundle: WorkerBundle; prefix: string }; result: { mapping: Record<string, string>; json: string } };
+  relocate: {
+    args: { bundle: WorkerBundle; prefix: string } & WorkerCopyArgs;
+    result: { mapping: Record<string, string>; json: string; images: { image: string; target: string; digest: string }[] };
+  };
+  check: { args: { bundle: WorkerBundle; mapping: string | Uint8Array; online?: boolean } & WorkerRegistryArgs; result: MappingVerdict[] };
+  copy: { args: { src: string; dst: string; dryRun?: boolean } & WorkerCopyArgs; result: CopySummary };
+  digest: { args: { ref: string } & WorkerRegistryArgs; result: string };
+  describeImage: { args: { ref: string } & WorkerRegistryArgs; result: BundleImageDescription };
+  relocateImages: { args: { refs: string[]; prefix: string; dryRun?: boolean } & WorkerCopyArgs; result: RelocateImagesResult };
+}
+
+export type WorkerOp = keyof WorkerOps;

@@ -1,6 +1,6 @@
-// A module Web Worker entry of the package, for long jobs off a page's main thread:
-//   const worker = new Worker(new URL('../wasm/js/worker.js', import.meta.url), { type: 'module' });
-// (web/worker-client.js is the page side of this protocol, with cancellation.)
+// A module Web Worker entry of the package (irel/worker), for long jobs off a page's main thread.
+// Its client is irel/worker-client (wasm/js/worker-client.js): run(op, args, { onProgress, signal }),
+// with cancellation; the ops and their arguments are typed as WorkerOps in index.d.ts.
 //
 // Messages in:  { id, op, args }   one job; id is the caller's (unique per worker)
 //               { id, op: 'cancel' }   aborts job id (AbortController)
@@ -14,8 +14,11 @@
 //   map       { bundle, prefix }                      -> { mapping, json }
 //   relocate  { bundle, prefix, ...registry, jobs }   -> { mapping, json, images: [{ image, target, digest }] }
 //   check     { bundle, mapping, online, ...registry } -> [{ image, relocated, ok, problem, digest? }]
-//   copy      { src, dst, ...registry, jobs, platforms, includeNondistributable } -> CopySummary
+//   copy      { src, dst, ...registry, jobs, platforms, includeNondistributable, dryRun } -> CopySummary
 //   digest    { ref, ...registry }                    -> 'sha256:…'
+//   describeImage  { ref, ...registry }               -> { image, digest, mediaType, size, platforms, blobs }
+//   relocateImages { refs, prefix, ...registry, jobs, platforms, dryRun } -> RelocateImagesResult
+//                  (one image failing does not stop the others; progress events carry `image`)
 // bundle: { json: string | Uint8Array } (thin) or { file: File | Blob } (thick, read here with
 // FileReaderSync, never uploaded anywhere). registry: proxyBase, proxyToken, credentials, insecureRegistries,
 // retry. Progress events are the library's (ProgressEvent), plus for archives
@@ -51,6 +54,13 @@ function registryOptions(args, signal) {
   if (args.credentials && typeof args.credentials === 'object') out.credentials = args.credentials;
   if (Array.isArray(args.insecureRegistries)) out.insecureRegistries = args.insecureRegistries.map(String);
   if (args.retry && typeof args.retry === 'object') out.retry = args.retry;
+  return out;
+}
+
+/** copy and relocateImages only: plan without writing (a bundle's relocate has no dry run). */
+function planOptions(args, signal, progress) {
+  const out = copyOptions(args, signal, progress);
+  if (args.dryRun === true) out.dryRun = true;
   return out;
 }
 
@@ -123,10 +133,18 @@ const OPS = {
     return b.check(args.mapping, { ...options, online: Boolean(args.online) });
   },
   async copy(irel, args, { signal, progress }) {
-    return irel.copy(String(args.src), String(args.dst), copyOptions(args, signal, progress));
+    return irel.copy(String(args.src), String(args.dst), planOptions(args, signal, progress));
   },
   async digest(irel, args, { signal }) {
     return irel.digest(String(args.ref), registryOptions(args, signal));
+  },
+  async describeImage(irel, args, { signal }) {
+    if (typeof args.ref !== 'string') throw new TypeError('args.ref is required: an image reference');
+    return irel.describeImage(args.ref, registryOptions(args, signal));
+  },
+  async relocateImages(irel, args, { signal, progress }) {
+    if (!Array.isArray(args.refs)) throw new TypeError('args.refs is required: an array of image references');
+    return irel.relocateImages(args.refs.map(String), String(args.prefix ?? ''), planOptions(args, signal, progress));
   },
 };
 
