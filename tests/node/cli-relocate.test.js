@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { CLI, runIrel as irel } from '../helpers/cli.js';
 import { sha256, skopeoInspectRaw } from '../helpers/inspect.js';
+import { registryClient } from '../helpers/registry-client.js';
 import { startRegistry } from '../helpers/registry.js';
 import { pushImage, pushIndex } from '../helpers/seed.js';
 
@@ -90,7 +91,61 @@ describe('irel relocate', () => {
     await assertRelocated(target, images.app.digest);
   });
 
+  /** The repositories of a registry (docker-registry's catalog). */
+  async function catalog(reg) {
+    const r = await registryClient(reg).request('GET', '/v2/_catalog?n=1000');
+    assert.equal(r.status, 200);
+    return JSON.parse(r.body.toString()).repositories ?? [];
+  }
+
+  it('plans a copy with --dry-run: every blob to upload, with bytes, and writes nothing', async () => {
+    const before = await catalog(dst);
+    const target = `${dst.host}/dry/app:1`;
+    const r = await irel(['copy', '--dry-run', images.app.ref, target, ...creds()]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`^plan: ${images.app.ref} -> ${target} \\(${images.app.digest}\\)`));
+    assert.equal((r.stdout.match(/^ {2}upload /gm) ?? []).length, 3); // config and two layers
+    assert.match(r.stdout, /blobs: 3 to upload \(.+\), 0 to mount .*0 present/);
+    assert.deepEqual(await catalog(dst), before, 'the dry run wrote to the target');
+  });
+
+  it('plans blobs the target has as present, and an image it has as a tag only', async () => {
+    const target = `${dst.host}/dry/again:1`;
+    assert.equal((await irel(['copy', '-q', images.tool.ref, target, ...creds()])).status, 0);
+    const r = await irel(['copy', '--dry-run', '--json', images.tool.ref, target, ...creds()]);
+    assert.equal(r.status, 0, r.stderr);
+    const plan = JSON.parse(r.stdout);
+    assert.equal(plan.dryRun, true);
+    assert.equal(plan.exists, true);
+    assert.deepEqual(plan.blobs.map((b) => b.action), ['present', 'present']);
+    assert.equal(plan.totals.bytes.upload, 0);
+  });
+
+  it('plans mounts from the source repository when both are on one registry', async () => {
+    const r = await irel(['copy', '--dry-run', '--json', images.app.ref, `${src.host}/mirror/app:1.0`]);
+    assert.equal(r.status, 0, r.stderr);
+    const plan = JSON.parse(r.stdout);
+    assert.deepEqual(plan.blobs.map((b) => `${b.action} ${b.from}`), ['mount team/app', 'mount team/app', 'mount team/app']);
+    assert.equal((await irel(['copy', '-q', images.app.ref, `${src.host}/mirror/app:1.0`])).status, 0);
+  });
+
+  it('plans a list with relocate --dry-run --json, one plan per image, and writes nothing', async () => {
+    const before = await catalog(dst);
+    const prefix = `${dst.host}/dry-list`;
+    const r = await irel(['relocate', '-n', '--json', '-r', prefix, images.app.ref, images.multi.ref, ...creds()]);
+    assert.equal(r.status, 0, r.stderr);
+    const plans = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(plans.map((p) => p.source), [images.app.ref, images.multi.ref]);
+    assert.equal(plans[0].target, await mapped(prefix, images.app.ref));
+    assert.equal(plans[1].manifests.length, 3); // two platform manifests, the index last
+    assert.equal(plans[1].manifests[2].root, true);
+    assert.ok(plans.every((p) => p.blobs.every((b) => b.action === 'upload')));
+    assert.deepEqual(await catalog(dst), before, 'the dry run wrote to the target');
+  });
+
   const usage = [
+    ['--json without --dry-run', ['relocate', '-r', 'r.example/x', '--json', 'a/b:1'], /--json goes with --dry-run/],
+    ['a dry run with a mapping file', ['relocate', '-r', 'r.example/x', '-n', '-o', 'm.json', 'a/b:1'], /writes no mapping/],
     ['no prefix', ['relocate', 'a/b:1'], /-r PREFIX is required/],
     ['a bad prefix', ['relocate', '-r', 'bad prefix!', 'a/b:1'], /-r "bad prefix!": .*lowercase/],
     ['both arguments and a file', ['relocate', '-r', 'r.example/x', '-f', 'list.txt', 'a/b:1'], /not both/],

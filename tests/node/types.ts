@@ -1,5 +1,5 @@
 // Compiled by `tsc --noEmit` in make test: the public .d.ts must describe the API as used here.
-import { IrelError, load, VERSION, type CopySummary, type ImageReference, type MapResult, type MappingVerdict, type RelocateImagesResult } from 'irel';
+import { IrelError, load, VERSION, type CopySummary, type ImageReference, type MapResult, type MappingVerdict, type RelocateImagesResult, type CopyPlan } from 'irel';
 
 const irel = await load();
 const v: string = VERSION + irel.version;
@@ -42,6 +42,9 @@ const summary: CopySummary = await irel.copy('a.io/x:1', 'b.io/x:1', {
   },
 });
 const relocated: RelocateImagesResult = await irel.relocateImages(['a.io/x:1'], 'b.io/team', { jobs: 2 });
+const planned: CopyPlan = await irel.copy('a.io/x:1', 'b.io/x:1', { dryRun: true });
+const action: 'upload' | 'mount' | 'present' | 'foreign' | undefined = planned.blobs[0]?.action;
+void action;
 const firstError: string | undefined = relocated.images[0]?.error?.code;
 void firstError;
 const d: string = summary.digest + (await irel.digest('a.io/x:1', { insecureRegistries: ['a.io'] }));

@@ -11,6 +11,7 @@
 #include "irel/media_type.hpp"
 #include "irel/registry_endpoint.hpp"
 #include "irel/registry_error.hpp"
+#include "irel/transfer_plan.hpp"
 
 namespace irel::bindings {
 namespace {
@@ -243,6 +244,44 @@ class Walk {
 
   ImageWalkOptions options_;
   ImageWalk walk_;
+  friend class Planner;
+};
+
+// The transfer plan: images added from their walks, existence questions out, answers in, and the
+// plan back as JSON (it is data: printed by dry runs, run by the executor).
+class Planner {
+ public:
+  int addImage(const val& spec, const Walk& walk) {
+    PlanImageSpec s;
+    s.source = spec["source"].as<std::string>();
+    s.target = spec["target"].as<std::string>();
+    s.tag = spec["tag"].as<std::string>();
+    s.target_registry = spec["targetRegistry"].as<std::string>();
+    s.target_repository = spec["targetRepository"].as<std::string>();
+    s.mount_from = spec["mountFrom"].isString() ? spec["mountFrom"].as<std::string>() : "";
+    return planner_.AddImage(s, walk.walk_);
+  }
+  void answerRoot(int image, bool present) { planner_.AnswerRoot(image, present); }
+  val pendingChecks() const {
+    val out = val::array();
+    for (const auto& c : planner_.PendingChecks()) {
+      val o = DescriptorObject(c.descriptor);
+      o.set("image", c.image);
+      out.call<void>("push", o);
+    }
+    return out;
+  }
+  void answerBlob(int image, const std::string& digest, bool present) { planner_.AnswerBlob(image, digest, present); }
+  val build() const {
+    const auto plan = planner_.Build();
+    if (!plan) return ErrorObject(plan.error());
+    val out = OkObject();
+    out.set("json", PlanJson(*plan));
+    return out;
+  }
+
+ private:
+  TransferPlanner planner_;
 };
 
 // Bytes reach the hasher through a view of its own buffer (JavaScript copies with
@@ -289,6 +328,13 @@ EMSCRIPTEN_BINDINGS(irel_registry) {
       .function("next", &Upload::next)
       .function("onResponse", &Upload::onResponse)
       .function("onInterrupted", &Upload::onInterrupted);
+  emscripten::class_<Planner>("TransferPlanner")
+      .constructor<>()
+      .function("addImage", &Planner::addImage)
+      .function("answerRoot", &Planner::answerRoot)
+      .function("pendingChecks", &Planner::pendingChecks)
+      .function("answerBlob", &Planner::answerBlob)
+      .function("build", &Planner::build);
   emscripten::class_<Walk>("ImageWalk")
       .constructor<const emscripten::val&, bool>()
       .function("addRoot", &Walk::addRoot)

@@ -77,7 +77,7 @@ export interface RegistryOptions {
 
 export type ProgressEvent =
   | { type: 'manifest'; phase: 'fetched' | 'pushed'; digest: string; mediaType?: string; root?: boolean; existing?: boolean; image?: string }
-  | { type: 'plan'; blobs: number; bytes: number; manifests: number; image?: string }
+  | { type: 'plan'; blobs: number; bytes: number; manifests: number; plan?: Omit<CopyPlan, 'dryRun' | 'totals'>; image?: string }
   | { type: 'blob'; digest: string; size: number; done: number;
       state: 'started' | 'uploading' | 'uploaded' | 'mounted' | 'exists' | 'foreign'; image?: string }
   | { type: 'image'; phase: 'started' | 'done'; image: string; target: string; digest?: string }
@@ -96,6 +96,39 @@ export interface CopyOptions extends RegistryOptions {
   chunkSize?: number;
   /** Blobs up to this size go in one PUT. */
   singlePutMax?: number;
+  /** Plan only: read the source, ask the target what it has, write nothing; resolves to the plan. */
+  dryRun?: boolean;
+}
+
+/** What a blob of a plan will be: uploaded, mounted from another repository, skipped. */
+export interface PlannedBlob {
+  digest: string;
+  size: number;
+  mediaType: string;
+  action: 'upload' | 'mount' | 'present' | 'foreign';
+  /** For 'mount': the repository of the target's registry it is mounted from. */
+  from?: string;
+}
+
+export interface ActionCounts { upload: number; mount: number; present: number; foreign: number }
+
+/** One image's plan (copy and relocateImages with dryRun): nothing was written. */
+export interface CopyPlan {
+  dryRun: true;
+  source: string;
+  target: string;
+  /** The tag (or digest) the root is written under, last. */
+  tag: string;
+  digest: string;
+  sourceDigest: string;
+  rewritten: boolean;
+  /** The target already has the root: only the tag would be written. */
+  exists: boolean;
+  platforms: string[];
+  /** Push order: children first, the root last. */
+  manifests: { digest: string; mediaType: string; size: number; root: boolean }[];
+  blobs: PlannedBlob[];
+  totals: { blobs: ActionCounts; bytes: ActionCounts & { total: number } };
 }
 
 export interface CopySummary {
@@ -119,6 +152,8 @@ export interface RelocatedImage {
   ok: boolean;
   digest?: string;
   summary?: CopySummary;
+  /** With dryRun: the image's plan instead of a summary. */
+  plan?: CopyPlan;
   error?: IrelErrorData;
 }
 
@@ -205,6 +240,7 @@ export declare class Irel {
   /** The digest of the image or index `ref`, as its registry serves it. */
   digest(ref: string, options?: RegistryOptions): Promise<string>;
   /** Copies an image or index with its digest preserved. Rejects with IrelError. */
+  copy(src: string, dst: string, options: CopyOptions & { dryRun: true }): Promise<CopyPlan>;
   copy(src: string, dst: string, options?: CopyOptions): Promise<CopySummary>;
   /**
    * Relocates each image to its name under `prefix` (as map() gives it), one after another; one

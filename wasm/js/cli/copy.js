@@ -1,3 +1,4 @@
+import { formatPlan } from './plan-format.js';
 import { createProgress, formatBytes } from './progress.js';
 import { REGISTRY_OPTIONS, REGISTRY_USAGE, registryOptions } from './registry-options.js';
 import { UsageError } from './usage-error.js';
@@ -17,14 +18,20 @@ Options:
       --platform OS/ARCH[/VARIANT]  copy only these platforms of an index (repeatable); the copy
                                     then gets a new digest, which the output says
       --include-nondistributable    also copy foreign (non-distributable) layers
+  -n, --dry-run                     print the plan (blobs to upload, mount or skip, with bytes)
+                                    having only read the source and asked the target what it
+                                    has; nothing is written
+      --json                        with --dry-run: the plan as JSON
   -q, --quiet                       no progress on standard error
 ${REGISTRY_USAGE}
 
-Exit status: 0 copied, 1 failure (the error says which side failed), 2 usage error.`,
+Exit status: 0 copied (or planned), 1 failure (the error says which side failed), 2 usage error.`,
   options: {
     jobs: { type: 'string', short: 'j' },
     platform: { type: 'string', multiple: true },
     'include-nondistributable': { type: 'boolean' },
+    'dry-run': { type: 'boolean', short: 'n' },
+    json: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
     ...REGISTRY_OPTIONS,
   },
@@ -34,9 +41,11 @@ Exit status: 0 copied, 1 failure (the error says which side failed), 2 usage err
     const [src, dst] = positionals;
     const refs = [src, dst].map((r) => irel.parse(r));
     for (const r of refs) if (!r.ok) throw new UsageError(`${JSON.stringify(r.input)}: ${r.error.message}`, this);
+    if (values.json && !values['dry-run']) throw new UsageError('--json goes with --dry-run', this);
     const jobs = values.jobs === undefined ? 4 : Number(values.jobs);
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError('--jobs must be an integer from 1 to 64', this);
-    const progress = createProgress(io.stderr, { quiet: values.quiet });
+    const dryRun = !!values['dry-run'];
+    const progress = createProgress(io.stderr, { quiet: values.quiet || dryRun });
     const controller = new AbortController();
     const onSignal = () => controller.abort(new Error('interrupted'));
     process.once('SIGINT', onSignal);
@@ -45,11 +54,16 @@ Exit status: 0 copied, 1 failure (the error says which side failed), 2 usage err
         jobs,
         platforms: values.platform ?? [],
         includeNondistributable: !!values['include-nondistributable'],
+        dryRun,
         signal: controller.signal,
         onProgress: progress.onProgress,
         ...registryOptions(values, { src: refs[0].reference.domain, dst: refs[1].reference.domain }),
       });
       progress.finish();
+      if (dryRun) {
+        io.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : `${formatPlan(summary).join('\n')}\n`);
+        return 0;
+      }
       let line = `copied ${src} to ${dst} with content digest ${summary.digest}`;
       if (summary.rewritten) {
         line += ` (only ${summary.platforms.join(', ')}: the source index ${summary.sourceDigest} was filtered, so the digest differs)`;

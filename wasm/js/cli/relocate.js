@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 
 import { writeFileAtomic } from '../node/atomic-file.js';
 import { inputs } from './io.js';
+import { formatPlan } from './plan-format.js';
 import { createProgress } from './progress.js';
 import { REGISTRY_OPTIONS, REGISTRY_USAGE, registryOptions } from './registry-options.js';
 import { UsageError } from './usage-error.js';
@@ -25,17 +26,23 @@ Options:
   -j, --jobs N                      blobs in flight at once (default 4)
       --platform OS/ARCH[/VARIANT]  copy only these platforms of an index (repeatable); such an
                                     image gets a new digest
+  -n, --dry-run                     print each image's plan (blobs to upload, mount or skip, with
+                                    bytes) having only read the sources and asked the target what
+                                    it has; nothing is written, no mapping file
+      --json                        with --dry-run: the plans as JSON, one per line
   -q, --quiet                       no progress on standard error
 ${REGISTRY_USAGE}
 --src-creds applies to every source registry, --dest-creds to the prefix's registry.
 
-Exit status: 0 all relocated, 1 any image failed (named on standard error), 2 usage error.`,
+Exit status: 0 all relocated (or planned), 1 any image failed (named on standard error), 2 usage error.`,
   options: {
     'repository-prefix': { type: 'string', short: 'r' },
     file: { type: 'string', short: 'f' },
     output: { type: 'string', short: 'o' },
     jobs: { type: 'string', short: 'j' },
     platform: { type: 'string', multiple: true },
+    'dry-run': { type: 'boolean', short: 'n' },
+    json: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
     ...REGISTRY_OPTIONS,
   },
@@ -45,6 +52,9 @@ Exit status: 0 all relocated, 1 any image failed (named on standard error), 2 us
     if (!prefix) throw new UsageError('-r PREFIX is required', this);
     const checked = irel.checkPrefix(prefix);
     if (!checked.ok) throw new UsageError(`-r ${JSON.stringify(prefix)}: ${checked.error.message}`, this);
+    const dryRun = !!values['dry-run'];
+    if (values.json && !dryRun) throw new UsageError('--json goes with --dry-run', this);
+    if (dryRun && values.output) throw new UsageError('a dry run writes no mapping: --output goes without --dry-run', this);
     if (values.file && positionals.length) throw new UsageError('give references as arguments or with -f FILE, not both', this);
     const jobs = values.jobs === undefined ? 4 : Number(values.jobs);
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError('--jobs must be an integer from 1 to 64', this);
@@ -74,13 +84,13 @@ Exit status: 0 all relocated, 1 any image failed (named on standard error), 2 us
     const base = registryOptions(values, { dst: dstDomain });
     Object.assign(credentials, base.credentials);
 
-    const progress = createProgress(io.stderr, { quiet: values.quiet });
+    const progress = createProgress(io.stderr, { quiet: values.quiet || dryRun });
     const controller = new AbortController();
     const onSignal = () => controller.abort(new Error('interrupted'));
     process.once('SIGINT', onSignal);
     try {
       const result = await irel.relocateImages(refs, prefix, {
-        ...base, credentials, jobs, platforms: values.platform ?? [], signal: controller.signal,
+        ...base, credentials, jobs, platforms: values.platform ?? [], dryRun, signal: controller.signal,
         onProgress: (e) => {
           if (e.type === 'image' && e.phase === 'done' && !values.quiet) io.stderr.write(`relocated ${e.image} to ${e.target} (${e.digest})\n`);
           progress.onProgress(e);
@@ -90,10 +100,17 @@ Exit status: 0 all relocated, 1 any image failed (named on standard error), 2 us
       for (const i of result.images) {
         if (!i.ok) io.stderr.write(`irel relocate: ${i.image}: ${i.error.message}${i.error.code ? ` [${i.error.code}]` : ''}\n`);
       }
-      if (values.output) await writeFileAtomic(values.output, result.json);
+      if (dryRun) {
+        for (const i of result.images) {
+          if (!i.ok) continue;
+          io.stdout.write(values.json ? `${JSON.stringify(i.plan)}\n` : `${formatPlan(i.plan).join('\n')}\n`);
+        }
+      } else if (values.output) await writeFileAtomic(values.output, result.json);
       else io.stdout.write(result.json);
       const done = result.images.length - result.failed;
-      if (result.failed) io.stderr.write(`irel relocate: ${done} of ${result.images.length} images relocated, ${result.failed} failed\n`);
+      if (result.failed) {
+        io.stderr.write(`irel relocate: ${done} of ${result.images.length} images ${dryRun ? 'planned' : 'relocated'}, ${result.failed} failed\n`);
+      }
       return result.failed ? 1 : 0;
     } finally {
       progress.finish();

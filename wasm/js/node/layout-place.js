@@ -87,6 +87,8 @@ export async function layoutTarget(ctx, dir, name) {
     await writeFileAtomic(path, chunks);
   };
   return {
+    where: { registry: `oci-layout:${dir}`, repository: '' }, // blobs never mount between layouts
+    mountFrom: '',
     rootRef: (digest) => name || digest,
     checkDigest() {},
     reference: (ref) => `${dir}:${ref}`,

@@ -35,6 +35,8 @@ export async function registryTarget(ctx, text, signal, source, options = {}) {
   const name = `${dst.registry}/${dst.repository}`;
   return {
     endpoint: dst,
+    where: { registry: dst.baseUrl, repository: dst.repository },
+    mountFrom, // the source's repository when both are on this registry: its blobs mount from there
     // The target's tag, else its digest; with neither, by digest when the source was named by
     // digest only, else "latest" (as docker, skopeo and crane do).
     rootRef(digest) {
@@ -76,7 +78,9 @@ export async function registryTarget(ctx, text, signal, source, options = {}) {
       if (res.status === 404) return false;
       throw await client.error(res, 'HEAD', `blob ${d.digest}`);
     },
-    putBlob: (d, reader, progress, blobSignal) => pushBlob(ctx, { client, dst, mountFrom, d, reader, progress, signal: blobSignal, options }),
+    // how.mountFrom: the repository the plan mounts this blob from ('' uploads it).
+    putBlob: (d, reader, progress, blobSignal, how = {}) => pushBlob(ctx, { client, dst, mountFrom: how.mountFrom ?? mountFrom, d, reader,
+      progress, signal: blobSignal, options }),
   };
 }
 

@@ -18,8 +18,9 @@ export function mappingJson(mapping) {
 
 /**
  * refs: image references as the user wrote them (duplicates relocated once); prefix: the
- * repository prefix. options: copy options (jobs, platforms, credentials, signal, onProgress...).
- * Resolves { mapping, json, images: [{ image, target?, ok, digest?, summary?, error? }], failed }.
+ * repository prefix. options: copy options (jobs, platforms, credentials, signal, onProgress,
+ * dryRun...). Resolves { mapping, json, images: [{ image, target?, ok, digest?, summary? | plan?,
+ * error? }], failed }; with dryRun each image has its plan and nothing is written.
  * Rejects only for a bad prefix or when cancelled (images already relocated stay relocated).
  */
 export async function relocateImages(ctx, refs, prefix, options = {}) {
@@ -42,10 +43,11 @@ export async function relocateImages(ctx, refs, prefix, options = {}) {
     if (options.signal?.aborted) throw options.signal.reason;
     emit({ type: 'image', phase: 'started', image, target });
     try {
-      const summary = await copyImage(ctx, image, target, { ...options, onProgress: (e) => emit({ ...e, image }) });
+      const result = await copyImage(ctx, image, target, { ...options, onProgress: (e) => emit({ ...e, image }) });
       mapping[image] = target;
-      images.push({ image, target, ok: true, digest: summary.digest, summary });
-      emit({ type: 'image', phase: 'done', image, target, digest: summary.digest });
+      // A dry run gives the image's plan (nothing written), a copy its summary.
+      images.push({ image, target, ok: true, digest: result.digest, ...(options.dryRun ? { plan: result } : { summary: result }) });
+      if (!options.dryRun) emit({ type: 'image', phase: 'done', image, target, digest: result.digest });
     } catch (e) {
       if (options.signal?.aborted) throw options.signal.reason ?? e;
       images.push({ image, target, ok: false, error: errorData(e) });

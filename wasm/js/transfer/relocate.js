@@ -1,15 +1,17 @@
-// Relocation is one walk over an image graph between two places: a registry, an OCI layout, an
-// archive. The source gives manifests (verified bytes) and blob readers; the target takes blobs,
-// then manifests children-first, the root (and its tag or name) last, so that an interrupted
-// copy never leaves a name on an incomplete image.
+// Relocation is one walk over an image graph between two places (a registry, an OCI layout, an
+// archive), then a plan, then its execution. The source gives manifests (verified bytes) and blob
+// readers; the walk (core) says which manifests to fetch and which blobs exist; the plan (core)
+// decides each blob's action from the target's answers; the executor runs it. With dryRun the
+// plan is returned instead: only the source was read and the target asked what it has.
 //
 // openSource(signal) -> source, openTarget(signal, source) -> target, where
 // source: { reference, root() -> {bytes, digest, mediaType}, manifest(descriptor) -> same, reader(descriptor, signal) }
-// target: { rootRef(rootDigest) -> ref, checkDigest(rootDigest), hasManifest(digest),
-//           putManifest(ref, manifest, isRoot), hasBlob(descriptor), putBlob(descriptor, reader, progress, signal)
-//           -> 'uploaded' | 'mounted', reference(ref) -> string }
+// target: { where: { registry, repository }, mountFrom, rootRef(rootDigest) -> ref, checkDigest(rootDigest),
+//           hasManifest(digest), putManifest(ref, manifest, isRoot), hasBlob(descriptor),
+//           putBlob(descriptor, reader, progress, signal, { mountFrom }) -> 'uploaded' | 'mounted', reference(ref) }
 import { IrelError } from '../errors.js';
 import { runPool } from '../registry/pool.js';
+import { executeImage } from './execute.js';
 
 export async function relocate(ctx, openSource, openTarget, options = {}) {
   const { core } = ctx;
@@ -33,87 +35,58 @@ export async function relocate(ctx, openSource, openTarget, options = {}) {
     manifests: 0, blobs: { uploaded: 0, mounted: 0, skipped: 0, foreign: 0 },
     bytes: { uploaded: 0, mounted: 0, skipped: 0, total: 0 },
   };
+  const walk = new core.ImageWalk(platforms, !!options.includeNondistributable);
+  const planner = new core.TransferPlanner();
   try {
     // 1. The root manifest, exactly as the source has it.
     const root = await source.root(signal);
     summary.sourceDigest = root.digest;
     emit({ type: 'manifest', phase: 'fetched', digest: root.digest, mediaType: root.mediaType });
+    const manifestBytes = new Map([[root.digest, root]]);
+    let added = walk.addRoot(root.digest, root.mediaType, root.bytes);
+    if (!added.ok) throw new IrelError({ ...added.error, side: 'source' });
 
-    // Fast path: the target already holds this exact root, so everything under it too.
+    // The target already holds this exact root, so everything under it too: only the tag is written.
+    let exists = false;
     if (platforms.length === 0) {
       target.checkDigest(root.digest);
-      if (await target.hasManifest(root.digest)) {
-        const ref = target.rootRef(root.digest);
-        await target.putManifest(ref, root, true);
-        Object.assign(summary, { digest: root.digest, target: target.reference(ref), manifests: 1 });
-        emit({ type: 'manifest', phase: 'pushed', digest: root.digest, existing: true });
-        emit({ type: 'done', summary });
-        return summary;
-      }
+      exists = await target.hasManifest(root.digest);
     }
 
     // 2. The rest of the graph.
-    const walk = new core.ImageWalk(platforms, !!options.includeNondistributable);
-    try {
-      let added = walk.addRoot(root.digest, root.mediaType, root.bytes);
-      if (!added.ok) throw new IrelError({ ...added.error, side: 'source' });
-      let pending = added.children;
-      while (pending.length) {
-        const fetched = [];
-        await runPool(pending, jobs, async (d) => fetched.push([d, await source.manifest(d, signal)]), controller);
-        pending = [];
-        for (const [d, child] of fetched) {
-          added = walk.addChild(d, child.bytes);
-          if (!added.ok) throw new IrelError({ ...added.error, side: 'source' });
-          pending.push(...added.children);
-        }
+    let pending = exists ? [] : added.children;
+    while (pending.length) {
+      const fetched = [];
+      await runPool(pending, jobs, async (d) => fetched.push([d, await source.manifest(d, signal)]), controller);
+      pending = [];
+      for (const [d, child] of fetched) {
+        manifestBytes.set(d.digest, { ...child, mediaType: child.mediaType || d.mediaType });
+        added = walk.addChild(d, child.bytes);
+        if (!added.ok) throw new IrelError({ ...added.error, side: 'source' });
+        pending.push(...added.children);
       }
-      const info = walk.summary();
-      const blobs = walk.blobs();
-      const manifests = walk.pushOrder();
-      Object.assign(summary, { digest: info.rootDigest, rewritten: info.rootRewritten, platforms: info.platforms });
-      summary.bytes.total = info.totalBlobBytes;
-      target.checkDigest(info.rootDigest);
-      emit({ type: 'plan', blobs: blobs.length, bytes: info.totalBlobBytes, manifests: manifests.length });
-
-      // 3. Blobs, several in flight.
-      await runPool(blobs, jobs, async (blob) => {
-        const progress = (state, done) => emit({ type: 'blob', digest: blob.digest, size: blob.size, done, state });
-        if (blob.skipped) {
-          summary.blobs.foreign++;
-          progress('foreign', 0);
-          return;
-        }
-        if (await target.hasBlob(blob, signal)) {
-          summary.blobs.skipped++;
-          summary.bytes.skipped += blob.size;
-          progress('exists', blob.size);
-          return;
-        }
-        progress('started', 0);
-        const reader = source.reader(blob, signal);
-        try {
-          const how = await target.putBlob(blob, reader, progress, signal);
-          summary.blobs[how]++;
-          summary.bytes[how] += blob.size;
-          progress(how, blob.size);
-        } finally {
-          await reader.close();
-        }
-      }, controller);
-
-      // 4. Manifests, children first; the root (and its tag or name) last.
-      const rootRef = target.rootRef(info.rootDigest);
-      for (const m of manifests) {
-        const isRoot = m === manifests[manifests.length - 1];
-        await target.putManifest(isRoot ? rootRef : m.digest, m, isRoot);
-        summary.manifests++;
-        emit({ type: 'manifest', phase: 'pushed', digest: m.digest, root: isRoot });
-      }
-      summary.target = target.reference(rootRef);
-    } finally {
-      walk.delete();
     }
+    const info = walk.summary();
+    target.checkDigest(info.rootDigest);
+    for (const n of walk.pushOrder()) if (!manifestBytes.has(n.digest)) manifestBytes.set(n.digest, n); // a filtered index
+
+    // 3. The plan: what the target lacks, asked blob by blob.
+    const tag = target.rootRef(info.rootDigest);
+    const image = planner.addImage({ source: source.reference, target: target.reference(tag), tag,
+      targetRegistry: target.where.registry, targetRepository: target.where.repository, mountFrom: target.mountFrom ?? '' }, walk);
+    planner.answerRoot(image, exists);
+    await runPool(planner.pendingChecks(), jobs, async (d) => planner.answerBlob(d.image, d.digest, await target.hasBlob(d, signal)), controller);
+    const built = planner.build();
+    if (!built.ok) throw new IrelError(built.error);
+    const plan = JSON.parse(built.json);
+    const planned = plan.images[0];
+    Object.assign(summary, { digest: info.rootDigest, rewritten: info.rootRewritten, platforms: info.platforms, target: planned.target });
+    summary.bytes.total = plan.totals.bytes.total;
+    emit({ type: 'plan', blobs: planned.blobs.length, bytes: plan.totals.bytes.total, manifests: planned.manifests.length, plan: planned });
+    if (options.dryRun) return { dryRun: true, ...planned, totals: plan.totals };
+
+    // 4. Blobs, then manifests children first, the root (and its tag or name) last.
+    await executeImage({ source, target, planned, manifestBytes, jobs, emit, signal, controller, summary });
     emit({ type: 'done', summary });
     return summary;
   } catch (e) {
@@ -122,6 +95,8 @@ export async function relocate(ctx, openSource, openTarget, options = {}) {
     }
     throw e;
   } finally {
+    walk.delete();
+    planner.delete();
     options.signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -1,0 +1,132 @@
+#include "irel/transfer_plan.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "irel/hash.hpp"
+
+namespace irel {
+namespace {
+
+std::string Sha(const std::string& bytes) { return "sha256:" + Sha256Hex(bytes); }
+std::string H(char c) { return "sha256:" + std::string(64, c); }
+const std::string kGz = "application/vnd.oci.image.layer.v1.tar+gzip";
+const std::string kForeign = "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip";
+
+std::string Image(const std::vector<std::pair<std::string, std::string>>& layers, const std::string& config = H('c')) {
+  std::string out = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
+                    config + R"(","size":7},"layers":[)";
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    out += (i ? "," : "") + std::string(R"({"mediaType":")") + layers[i].second + R"(","digest":")" + layers[i].first + R"(","size":100})";
+  }
+  return out + "]}";
+}
+
+ImageWalk Walked(const std::string& manifest) {
+  ImageWalk walk;
+  EXPECT_TRUE(walk.AddRoot(Sha(manifest), "", manifest).ok());
+  return walk;
+}
+
+PlanImageSpec Spec(const std::string& repo, const std::string& registry = "reg.example", const std::string& mount_from = "") {
+  return PlanImageSpec{"src.example/" + repo + ":1", registry + "/" + repo + ":1", "1", registry, repo, mount_from};
+}
+
+std::map<std::string, std::string> Actions(const PlannedImage& img) {
+  std::map<std::string, std::string> out;
+  for (const auto& b : img.blobs) out[b.descriptor.digest] = BlobActionName(b.action) + (b.mount_from.empty() ? "" : ":" + b.mount_from);
+  return out;
+}
+
+struct Case {
+  const char* name;
+  std::vector<std::pair<PlanImageSpec, std::string>> images;  // spec, manifest
+  std::vector<std::string> present;                            // digests the first image's repository has
+  bool root_present;                                           // the first image's root is already there
+  std::vector<std::map<std::string, std::string>> want;        // actions per image
+  std::size_t checks;                                          // existence questions asked
+};
+
+class TransferPlanCases : public ::testing::TestWithParam<Case> {};
+
+TEST_P(TransferPlanCases, DecidesEachBlobOnce) {
+  const Case& c = GetParam();
+  TransferPlanner planner;
+  std::vector<ImageWalk> walks;
+  for (const auto& [spec, manifest] : c.images) walks.push_back(Walked(manifest));
+  for (std::size_t i = 0; i < walks.size(); ++i) planner.AddImage(c.images[i].first, walks[i]);
+  planner.AnswerRoot(0, c.root_present);
+  EXPECT_FALSE(planner.PendingChecks().empty() && c.checks > 0);
+  const auto checks = planner.PendingChecks();
+  EXPECT_EQ(checks.size(), c.checks);
+  for (const auto& q : checks) {
+    const bool has = std::find(c.present.begin(), c.present.end(), q.descriptor.digest) != c.present.end() && q.image == 0;
+    planner.AnswerBlob(q.image, q.descriptor.digest, has);
+  }
+  EXPECT_TRUE(planner.PendingChecks().empty());
+  const auto plan = planner.Build();
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  ASSERT_EQ(plan->images.size(), c.want.size());
+  for (std::size_t i = 0; i < c.want.size(); ++i) EXPECT_EQ(Actions(plan->images[i]), c.want[i]) << "image " << i;
+}
+
+const std::string kOne = Image({{H('1'), kGz}, {H('2'), kGz}});
+const std::string kShared = Image({{H('1'), kGz}, {H('3'), kGz}}, H('d'));
+const std::string kWithForeign = Image({{H('1'), kGz}, {H('f'), kForeign}});
+
+INSTANTIATE_TEST_SUITE_P(Table, TransferPlanCases, ::testing::Values(
+    Case{"UploadsWhatTheTargetLacks", {{Spec("a"), kOne}}, {}, false,
+         {{{H('c'), "upload"}, {H('1'), "upload"}, {H('2'), "upload"}}}, 3},
+    Case{"SkipsWhatTheTargetHas", {{Spec("a"), kOne}}, {H('1'), H('c')}, false,
+         {{{H('c'), "present"}, {H('1'), "present"}, {H('2'), "upload"}}}, 3},
+    Case{"AsksNothingWhenTheRootIsThere", {{Spec("a"), kOne}}, {}, true,
+         {{{H('c'), "present"}, {H('1'), "present"}, {H('2'), "present"}}}, 0},
+    Case{"NeverAsksAboutOrCopiesForeignLayers", {{Spec("a"), kWithForeign}}, {}, false,
+         {{{H('c'), "upload"}, {H('1'), "upload"}, {H('f'), "foreign"}}}, 2},
+    Case{"MountsFromTheSourceRepositoryOnTheSameRegistry", {{Spec("a", "reg.example", "orig/a"), kOne}}, {H('c')}, false,
+         {{{H('c'), "present"}, {H('1'), "mount:orig/a"}, {H('2'), "mount:orig/a"}}}, 3},
+    Case{"MovesABlobSharedByTwoImagesIntoOneRepositoryOnce", {{Spec("a"), kOne}, {Spec("a"), kShared}}, {}, false,
+         {{{H('c'), "upload"}, {H('1'), "upload"}, {H('2'), "upload"}}, {{H('d'), "upload"}, {H('1'), "present"}, {H('3'), "upload"}}},
+         5},
+    Case{"MountsABlobAnEarlierImageUploadsIntoAnotherRepositoryOfTheRegistry", {{Spec("a"), kOne}, {Spec("b"), kShared}}, {}, false,
+         {{{H('c'), "upload"}, {H('1'), "upload"}, {H('2'), "upload"}}, {{H('d'), "upload"}, {H('1'), "mount:a"}, {H('3'), "upload"}}},
+         6},
+    Case{"UploadsAgainIntoAnotherRegistry", {{Spec("a"), kOne}, {Spec("a", "other.example"), kShared}}, {}, false,
+         {{{H('c'), "upload"}, {H('1'), "upload"}, {H('2'), "upload"}}, {{H('d'), "upload"}, {H('1'), "upload"}, {H('3'), "upload"}}},
+         6}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(TransferPlan, RefusesToBuildBeforeEveryCheckIsAnswered) {
+  TransferPlanner planner;
+  const auto walk = Walked(kOne);
+  planner.AddImage(Spec("a"), walk);
+  const auto plan = planner.Build();
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.error().code, "PLAN_INCOMPLETE");
+}
+
+TEST(TransferPlan, TotalsAndJsonSayWhatMovesAndWhatIsSkipped) {
+  TransferPlanner planner;
+  const auto walk = Walked(kWithForeign);
+  planner.AddImage(Spec("a"), walk);
+  planner.AnswerRoot(0, false);
+  for (const auto& q : planner.PendingChecks()) planner.AnswerBlob(q.image, q.descriptor.digest, q.descriptor.digest == H('c'));
+  const auto plan = planner.Build();
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->blob_count.upload, 1);
+  EXPECT_EQ(plan->blob_count.present, 1);
+  EXPECT_EQ(plan->blob_count.foreign, 1);
+  EXPECT_EQ(plan->blob_bytes.upload, 100);
+  EXPECT_EQ(plan->total_bytes, 207);
+  const auto doc = nlohmann::json::parse(PlanJson(*plan));
+  EXPECT_EQ(doc["totals"]["bytes"]["present"], 7);
+  EXPECT_EQ(doc["images"][0]["target"], "reg.example/a:1");
+  EXPECT_EQ(doc["images"][0]["manifests"][0]["digest"], Sha(kWithForeign));
+  EXPECT_EQ(doc["images"][0]["manifests"][0]["root"], true);
+  EXPECT_EQ(doc["images"][0]["blobs"][2]["action"], "foreign");
+  EXPECT_FALSE(doc["images"][0]["blobs"][0].contains("from"));
+}
+
+}  // namespace
+}  // namespace irel
