@@ -9,20 +9,35 @@
 namespace irel {
 namespace {
 
+// See the platform filter comment in the header: platform-less indexes are kept and filtered
+// inside, other platform-less entries (and non-matching ones) are dropped.
 bool Selected(const ImageWalkOptions& o, const Descriptor& d) {
   if (o.platforms.empty()) return true;
-  if (!d.platform) return media_type::IsIndex(d.media_type);  // nested indexes are filtered inside
+  if (!d.platform) return media_type::IsIndex(d.media_type);
   return std::any_of(o.platforms.begin(), o.platforms.end(),
                      [&](const Platform& p) { return p.Matches(*d.platform); });
 }
 
-// The index without the entries at `drop`, every other field untouched and in its order.
-std::string WithoutEntries(const std::string& bytes, const std::vector<bool>& keep) {
+struct NewDescriptor {
+  std::string digest;
+  std::int64_t size = 0;
+};
+
+// The index with only the entries in `keep`, and the digest and size of those in `replaced`
+// (by entry position) updated; every other field untouched and in its order.
+std::string Reserialized(const std::string& bytes, const std::vector<bool>& keep,
+                         const std::map<std::size_t, NewDescriptor>& replaced) {
   auto doc = nlohmann::ordered_json::parse(bytes);
   auto& list = doc["manifests"];
   nlohmann::ordered_json kept = nlohmann::ordered_json::array();
   for (std::size_t i = 0; i < list.size(); ++i) {
-    if (keep[i]) kept.push_back(list[i]);
+    if (!keep[i]) continue;
+    auto entry = list[i];
+    if (const auto it = replaced.find(i); it != replaced.end()) {
+      entry["digest"] = it->second.digest;
+      entry["size"] = it->second.size;
+    }
+    kept.push_back(std::move(entry));
   }
   list = std::move(kept);
   return doc.dump(3);
@@ -52,33 +67,35 @@ Result<std::vector<Descriptor>> ImageWalk::Add(std::string digest, std::string m
   if (!parsed) return parsed.error();
   const Manifest& m = *parsed;
   std::vector<Descriptor> children;
+  Node node;
 
   if (m.kind == ManifestKind::Index) {
-    std::vector<bool> keep;
-    std::vector<std::string> available;
+    std::vector<std::string> available, selected;
     for (const auto& d : m.manifests) {
-      const bool take = !root || Selected(options_, d);  // only the root index is filtered
-      keep.push_back(take);
+      const bool take = Selected(options_, d);  // every index is filtered, nested ones too
+      node.keep.push_back(take);
+      node.entries.push_back(d.digest);
       if (d.platform) available.push_back(d.platform->String());
       if (!take) continue;
-      if (d.platform && root) selected_.push_back(d.platform->String());
+      if (d.platform) selected.push_back(d.platform->String());
       if (manifest_seen_.insert(d.digest).second) {
         depth_of_pending_[d.digest] = depth + 1;
         children.push_back(d);
       }
     }
+    const auto& keep = node.keep;
     const bool dropped = std::find(keep.begin(), keep.end(), false) != keep.end();
-    if (dropped && std::find(keep.begin(), keep.end(), true) == keep.end() && root) {
+    if (dropped && std::find(keep.begin(), keep.end(), true) == keep.end()) {
       std::string list;
       for (const auto& a : available) list += (list.empty() ? "" : ", ") + a;
       std::string wanted;
       for (const auto& p : options_.platforms) wanted += (wanted.empty() ? "" : ", ") + p.String();
-      return Error{"PLATFORM_NOT_FOUND", "no manifest for " + wanted + " in the index (it has: " + list + ")"};
+      const std::string where = root ? "the index" : "the nested index " + digest;
+      return Error{"PLATFORM_NOT_FOUND", "no manifest for " + wanted + " in " + where + " (it has: " +
+                                             (list.empty() ? "no platforms" : list) + ")"};
     }
-    if (dropped) {
-      bytes = WithoutEntries(bytes, keep);
-      digest = "sha256:" + Sha256Hex(bytes);
-      if (root) root_rewritten_ = true;
+    for (auto& p : selected) {
+      if (std::find(selected_.begin(), selected_.end(), p) == selected_.end()) selected_.push_back(std::move(p));
     }
   } else {
     std::vector<const Descriptor*> refs;
@@ -90,17 +107,79 @@ Result<std::vector<Descriptor>> ImageWalk::Add(std::string digest, std::string m
       blobs_.push_back(WalkBlob{*d, foreign});
     }
   }
-  if (root) root_digest_ = digest;
-  nodes_.push_back(WalkNode{std::move(digest), m.media_type, std::move(bytes), depth});
+  node_of_.emplace(digest, nodes_.size());
+  node.fetched = WalkNode{std::move(digest), m.media_type, std::move(bytes), depth};
+  nodes_.push_back(std::move(node));
   return children;
+}
+
+// Bottom-up: an index is rewritten when it dropped entries or when a kept entry's manifest was
+// rewritten (it then gets that manifest's new digest and size). Manifests not added (never
+// fetched) count as unchanged; `active` stops a cycle, which only made-up digests can form.
+const ImageWalk::Final& ImageWalk::Resolve(const std::string& digest, Finals& done,
+                                           std::set<std::string>& active) const {
+  if (const auto it = done.find(digest); it != done.end()) return it->second;
+  const auto found = node_of_.find(digest);
+  if (found == node_of_.end() || active.count(digest)) return done.emplace(digest, Final{digest, {}, false}).first->second;
+  const Node& node = nodes_[found->second];
+  active.insert(digest);
+  bool changed = std::find(node.keep.begin(), node.keep.end(), false) != node.keep.end();
+  std::map<std::size_t, NewDescriptor> replaced;
+  for (std::size_t i = 0; i < node.entries.size(); ++i) {
+    if (!node.keep[i]) continue;
+    const Final& child = Resolve(node.entries[i], done, active);
+    if (!child.rewritten) continue;
+    replaced[i] = NewDescriptor{child.digest, static_cast<std::int64_t>(child.bytes.size())};
+    changed = true;
+  }
+  active.erase(digest);
+  Final out{digest, {}, false};
+  if (changed) {
+    out.bytes = Reserialized(node.fetched.bytes, node.keep, replaced);
+    out.digest = "sha256:" + Sha256Hex(out.bytes);
+    out.rewritten = true;
+  }
+  return done[digest] = std::move(out);
+}
+
+ImageWalk::Finals ImageWalk::Resolved() const {
+  Finals done;
+  std::set<std::string> active;
+  for (const auto& n : nodes_) Resolve(n.fetched.digest, done, active);
+  return done;
 }
 
 std::vector<WalkBlob> ImageWalk::Blobs() const { return blobs_; }
 
 std::vector<WalkNode> ImageWalk::PushOrder() const {
-  std::vector<WalkNode> out = nodes_;
+  const Finals finals = Resolved();
+  std::vector<WalkNode> out;
+  out.reserve(nodes_.size());
+  for (const auto& n : nodes_) {
+    WalkNode w = n.fetched;
+    const Final& f = finals.at(w.digest);
+    if (f.rewritten) {
+      w.digest = f.digest;
+      w.bytes = f.bytes;
+    }
+    out.push_back(std::move(w));
+  }
   std::stable_sort(out.begin(), out.end(), [](const WalkNode& a, const WalkNode& b) { return a.depth > b.depth; });
   return out;
+}
+
+bool ImageWalk::root_rewritten() const {
+  if (!node_of_.count(source_root_digest_)) return false;  // no root added (or it was refused)
+  Finals done;
+  std::set<std::string> active;
+  return Resolve(source_root_digest_, done, active).rewritten;
+}
+
+std::string ImageWalk::root_digest() const {
+  if (!node_of_.count(source_root_digest_)) return {};
+  Finals done;
+  std::set<std::string> active;
+  return Resolve(source_root_digest_, done, active).digest;
 }
 
 std::int64_t ImageWalk::total_blob_bytes() const {

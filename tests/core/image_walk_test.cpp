@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+
 #include "irel/hash.hpp"
 
 namespace irel {
@@ -89,7 +92,7 @@ TEST(ImageWalk, NestedIndexesArePushedDeepestFirst) {
   EXPECT_EQ(order[2].digest, Sha(outer));
 }
 
-TEST(ImageWalk, PlatformFilterRewritesOnlyTheRootIndex) {
+TEST(ImageWalk, PlatformFilterRewritesTheRootIndexKeepingItsOtherFields) {
   ImageWalk walk(ImageWalkOptions{{*ParsePlatform("linux/arm/v7")}, false, 8});
   const auto idx = Index({{H('a'), "linux/amd64"}, {H('b'), "linux/arm/v7"}, {H('e'), "linux/arm/v6"}});
   const auto children = walk.AddRoot(Sha(idx), "", idx);
@@ -120,6 +123,220 @@ TEST(ImageWalk, PlatformFilterMatchingNothingSaysWhatThereIs) {
   EXPECT_EQ(r.error().code, "PLATFORM_NOT_FOUND");
   EXPECT_NE(r.error().message.find("linux/amd64, linux/arm64"), std::string::npos);
 }
+
+// --- the platform filter in nested indexes ------------------------------------------------------
+// root: amd0 (linux/amd64), att (unknown/unknown), rel1 and rel2 (indexes, no platform)
+// rel1: amd1 (linux/amd64), arm1 (linux/arm64)        rel2: arm2 (linux/arm64)
+// Indexes carry their name in an annotation, so a rewritten one can still be told apart.
+class NestedGraph {
+ public:
+  NestedGraph() {
+    Put("amd0", kImage, Image({{H('1'), kGz}}, H('4')));
+    Put("att", kImage, Image({{H('5'), kGz}}, H('6')));
+    Put("amd1", kImage, Image({{H('1'), kGz}, {H('2'), kGz}}, H('7')));
+    Put("arm1", kImage, Image({{H('3'), kGz}}, H('8')));
+    Put("arm2", kImage, Image({{H('3'), kGz}, {H('2'), kGz}}, H('9')));
+    Put("rel1", kIndex, IndexOf("rel1", {{"amd1", "linux/amd64"}, {"arm1", "linux/arm64"}}));
+    Put("rel2", kIndex, IndexOf("rel2", {{"arm2", "linux/arm64"}}));
+    Put("root", kIndex, IndexOf("root", {{"amd0", "linux/amd64"}, {"att", "unknown/unknown"}, {"rel1", ""}, {"rel2", ""}}));
+  }
+
+  // Feeds the whole graph to `walk` the way the copy does: the root, then each round of children.
+  Result<bool> Walk(ImageWalk& walk) const {
+    auto added = walk.AddRoot(digest_.at("root"), kIndex, bytes_.at("root"));
+    if (!added) return added.error();
+    std::vector<Descriptor> pending = *added;
+    while (!pending.empty()) {
+      std::vector<Descriptor> next;
+      for (const auto& d : pending) {
+        added = walk.AddChild(d, bytes_.at(name_.at(d.digest)));
+        if (!added) return added.error();
+        next.insert(next.end(), added->begin(), added->end());
+      }
+      pending = std::move(next);
+    }
+    return true;
+  }
+
+  // The fixture name of a manifest: its annotation for an index, its source digest otherwise.
+  std::string NameOf(const WalkNode& n) const {
+    const auto m = ParseManifest(n.bytes, n.media_type);
+    if (m && m->kind == ManifestKind::Index) return m->annotations.at("name");
+    const auto it = name_.find(n.digest);
+    return it == name_.end() ? "?" + n.digest : it->second;
+  }
+  const std::string& Bytes(const std::string& name) const { return bytes_.at(name); }
+  const std::string& Digest(const std::string& name) const { return digest_.at(name); }
+
+ private:
+  static constexpr const char* kImage = "application/vnd.oci.image.manifest.v1+json";
+  static constexpr const char* kIndex = "application/vnd.oci.image.index.v1+json";
+
+  void Put(const std::string& name, const std::string& type, std::string bytes) {
+    digest_[name] = Sha(bytes);
+    name_[Sha(bytes)] = name;
+    type_[name] = type;
+    bytes_[name] = std::move(bytes);
+  }
+  std::string IndexOf(const std::string& name, const std::vector<std::pair<std::string, std::string>>& entries) const {
+    std::string out = std::string(R"({"schemaVersion":2,"mediaType":")") + kIndex + R"(","manifests":[)";
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const auto& [child, platform] = entries[i];
+      out += (i ? "," : "") + std::string(R"({"mediaType":")") + type_.at(child) + R"(","digest":")" + digest_.at(child) +
+             R"(","size":)" + std::to_string(bytes_.at(child).size());
+      if (!platform.empty()) {
+        const auto slash = platform.find('/');
+        out += R"(,"platform":{"os":")" + platform.substr(0, slash) + R"(","architecture":")" + platform.substr(slash + 1) + "\"}";
+      }
+      if (child.rfind("rel", 0) == 0) out += R"(,"annotations":{"release":")" + child + "\"}";
+      out += "}";
+    }
+    return out + R"(],"annotations":{"name":")" + name + "\"}}";
+  }
+
+  std::map<std::string, std::string> bytes_, digest_, type_, name_;  // name_: digest -> name
+};
+
+struct NestedCase {
+  const char* label;
+  std::vector<std::string> platforms;
+  std::map<std::string, std::vector<std::string>> entries;  // index -> the entries it keeps
+  std::set<std::string> rewritten;                          // manifests whose bytes change
+  std::vector<std::string> selected;
+};
+
+class NestedPlatformFilter : public ::testing::TestWithParam<NestedCase> {
+ protected:
+  void SetUp() override {
+    ImageWalkOptions options;
+    for (const auto& p : GetParam().platforms) options.platforms.push_back(*ParsePlatform(p));
+    walk_ = ImageWalk(options);
+    walked_ = g_.Walk(walk_);
+    ASSERT_TRUE(walked_.ok()) << walked_.error().message;
+    order_ = walk_.PushOrder();
+    for (const auto& n : order_) by_digest_[n.digest] = &n;
+  }
+  // The pushed manifest an entry points at, by its digest; null when nothing pushed has it.
+  const WalkNode* Pushed(const Descriptor& d) const {
+    const auto it = by_digest_.find(d.digest);
+    return it == by_digest_.end() ? nullptr : it->second;
+  }
+
+  NestedGraph g_;
+  ImageWalk walk_;
+  Result<bool> walked_ = false;
+  std::vector<WalkNode> order_;
+  std::map<std::string, const WalkNode*> by_digest_;
+};
+
+TEST_P(NestedPlatformFilter, PushesExactlyTheManifestsTheKeptEntriesReach) {
+  std::set<std::string> pushed, reachable;
+  for (const auto& n : order_) pushed.insert(g_.NameOf(n));
+  for (const auto& [index, kept] : GetParam().entries) {
+    reachable.insert(index);
+    reachable.insert(kept.begin(), kept.end());
+  }
+  EXPECT_EQ(pushed, reachable);
+  EXPECT_EQ(g_.NameOf(order_.back()), "root");
+}
+
+TEST_P(NestedPlatformFilter, RewrittenIndexesParseAndListOnlyTheKeptEntries) {
+  for (const auto& n : order_) {
+    EXPECT_EQ(Sha(n.bytes), n.digest) << g_.NameOf(n);
+    const auto m = ParseManifest(n.bytes, n.media_type);
+    ASSERT_TRUE(m.ok()) << g_.NameOf(n);
+    if (m->kind != ManifestKind::Index) continue;
+    std::vector<std::string> names;
+    for (const auto& d : m->manifests) {
+      const WalkNode* child = Pushed(d);
+      names.push_back(child ? g_.NameOf(*child) : "?" + d.digest);
+    }
+    EXPECT_EQ(names, GetParam().entries.at(g_.NameOf(n)));
+    EXPECT_EQ(m->annotations.at("name"), g_.NameOf(n));  // other fields kept
+  }
+}
+
+TEST_P(NestedPlatformFilter, EveryIndexReferencesTheFinalDigestAndSizeOfItsEntries) {
+  for (const auto& n : order_) {
+    const auto m = ParseManifest(n.bytes, n.media_type);
+    ASSERT_TRUE(m.ok());
+    for (const auto& d : m->manifests) {
+      const WalkNode* child = Pushed(d);
+      ASSERT_NE(child, nullptr) << g_.NameOf(n) << " lists " << d.digest << ", which is not pushed";
+      EXPECT_EQ(d.size, static_cast<std::int64_t>(child->bytes.size())) << g_.NameOf(n) << " -> " << g_.NameOf(*child);
+    }
+  }
+}
+
+TEST_P(NestedPlatformFilter, ManifestsNothingChangedUnderKeepTheirBytesAndDigest) {
+  for (const auto& n : order_) {
+    const std::string name = g_.NameOf(n);
+    if (GetParam().rewritten.count(name)) {
+      EXPECT_NE(n.digest, g_.Digest(name)) << name;
+    } else {
+      EXPECT_EQ(n.bytes, g_.Bytes(name)) << name;
+      EXPECT_EQ(n.digest, g_.Digest(name)) << name;
+    }
+  }
+}
+
+TEST_P(NestedPlatformFilter, SummaryTellsTheRootDigestWhetherRewrittenAndThePlatforms) {
+  const auto& c = GetParam();
+  EXPECT_EQ(walk_.root_digest(), order_.back().digest);
+  EXPECT_EQ(walk_.source_root_digest(), g_.Digest("root"));
+  EXPECT_EQ(walk_.root_rewritten(), c.rewritten.count("root") == 1);
+  EXPECT_EQ(walk_.selected_platforms(), c.selected);
+}
+
+const std::vector<std::string> kAll = {"amd0", "att", "rel1", "rel2"};
+
+INSTANTIATE_TEST_SUITE_P(
+    ImageWalk, NestedPlatformFilter,
+    ::testing::Values(
+        NestedCase{"no_filter_rewrites_nothing", {},
+                   {{"root", kAll}, {"rel1", {"amd1", "arm1"}}, {"rel2", {"arm2"}}}, {},
+                   {"linux/amd64", "unknown/unknown", "linux/arm64"}},
+        // rel1 loses amd1, so root lists rel1's new digest and size; rel2 is untouched.
+        NestedCase{"nested_filter_keeps_matching_entries_and_rewrites_the_indexes_above", {"linux/arm64"},
+                   {{"root", {"rel1", "rel2"}}, {"rel1", {"arm1"}}, {"rel2", {"arm2"}}}, {"root", "rel1"},
+                   {"linux/arm64"}},
+        // Only the root drops an entry (the attestation): the nested indexes keep their bytes.
+        NestedCase{"root_only_filter_keeps_the_nested_bytes", {"linux/amd64", "linux/arm64"},
+                   {{"root", {"amd0", "rel1", "rel2"}}, {"rel1", {"amd1", "arm1"}}, {"rel2", {"arm2"}}}, {"root"},
+                   {"linux/amd64", "linux/arm64"}}),
+    [](const auto& info) { return std::string(info.param.label); });
+
+struct RefusedCase {
+  const char* label;
+  std::vector<std::string> platforms;
+  std::string index;  // the nested index left empty
+  std::string has;    // the platforms the message says it has
+};
+
+class NestedPlatformFilterRefusal : public ::testing::TestWithParam<RefusedCase> {};
+
+// Like the root index: an index the filter leaves with no entries is an error, not an empty index.
+TEST_P(NestedPlatformFilterRefusal, NamesTheNestedIndexTheFilterLeavesEmptyAndWhatItHas) {
+  const auto& c = GetParam();
+  const NestedGraph g;
+  ImageWalkOptions options;
+  for (const auto& p : c.platforms) options.platforms.push_back(*ParsePlatform(p));
+  ImageWalk walk(options);
+  const auto walked = g.Walk(walk);
+  ASSERT_FALSE(walked.ok());
+  EXPECT_EQ(walked.error().code, "PLATFORM_NOT_FOUND");
+  const auto& message = walked.error().message;
+  EXPECT_NE(message.find("no manifest for " + c.platforms[0]), std::string::npos) << message;
+  EXPECT_NE(message.find("in the nested index " + g.Digest(c.index)), std::string::npos) << message;
+  EXPECT_NE(message.find("(it has: " + c.has + ")"), std::string::npos) << message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ImageWalk, NestedPlatformFilterRefusal,
+    ::testing::Values(RefusedCase{"one_nested_index_matching_nothing", {"linux/amd64"}, "rel2", "linux/arm64"},
+                      RefusedCase{"every_nested_index_matching_nothing", {"linux/arm/v7"}, "rel1",
+                                  "linux/amd64, linux/arm64"}),
+    [](const auto& info) { return std::string(info.param.label); });
 
 TEST(ImageWalk, ForeignLayersAreSkippedUnlessAsked) {
   const auto img = Image({{H('1'), kForeign}, {H('2'), kGz}});

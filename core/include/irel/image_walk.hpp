@@ -18,7 +18,9 @@
 namespace irel {
 
 struct ImageWalkOptions {
-  std::vector<Platform> platforms;         // empty: every child of every index
+  // Empty: every child of every index. Otherwise every index, nested ones too, keeps only the
+  // entries for these platforms; see ImageWalk for entries without a platform.
+  std::vector<Platform> platforms;
   bool include_nondistributable = false;   // foreign layers are referenced, not copied, by default
   int max_depth = 8;                       // nested indexes beyond this are refused
 };
@@ -26,7 +28,7 @@ struct ImageWalkOptions {
 struct WalkNode {
   std::string digest;
   std::string media_type;
-  std::string bytes;  // exactly as fetched (or the filtered root index)
+  std::string bytes;  // exactly as fetched, unless the platform filter rewrote this index
   int depth = 0;
 };
 
@@ -35,6 +37,18 @@ struct WalkBlob {
   bool skipped_nondistributable = false;
 };
 
+// Platform filter. An index entry is kept when its platform matches one of the requested ones.
+// An entry without a platform is kept (and walked into) when it is an index, whose own entries
+// are filtered in turn; any other entry without a platform is dropped, as is one whose platform
+// matches none (attestation manifests, platform unknown/unknown, are dropped too). An index that
+// loses entries is re-serialized (its other fields kept, in their order), so its digest and size
+// change, and so does every index above it: each parent gets the new descriptor. An index the
+// filter leaves with no entries at all (root or nested) is refused with PLATFORM_NOT_FOUND.
+// Manifests nothing changed under keep their bytes exactly.
+//
+// Children are added after their parents, so the walk keeps every manifest as fetched and
+// rewrites at the end: PushOrder() and the root accessors resolve the graph bottom-up (a nested
+// index's final bytes first, then each index that lists it), every time they are called.
 class ImageWalk {
  public:
   explicit ImageWalk(ImageWalkOptions options = {});
@@ -47,30 +61,47 @@ class ImageWalk {
 
   // Distinct blobs in first-seen order (configs, layers, in the order of the manifests).
   std::vector<WalkBlob> Blobs() const;
-  // Manifests in push order: deepest first, the root last.
+  // Manifests in push order, deepest first, the root last, with their final bytes and digests.
   std::vector<WalkNode> PushOrder() const;
 
-  // With a platform filter, the root index may have lost entries and been re-serialized;
-  // its digest then differs from the source's.
-  bool root_rewritten() const { return root_rewritten_; }
-  const std::string& root_digest() const { return root_digest_; }
+  // With a platform filter, the root index (or an index under it) may have lost entries, and the
+  // root was then re-serialized: its digest differs from the source's.
+  bool root_rewritten() const;
+  std::string root_digest() const;
   const std::string& source_root_digest() const { return source_root_digest_; }
+  // Distinct platforms of the entries kept, in every index, in first-seen order.
   std::vector<std::string> selected_platforms() const { return selected_; }
   std::int64_t total_blob_bytes() const;
 
  private:
+  // A manifest as fetched; for an index, which entries the filter keeps and their digests.
+  struct Node {
+    WalkNode fetched;
+    std::vector<bool> keep;
+    std::vector<std::string> entries;
+  };
+  // What a manifest becomes once the indexes under it are resolved.
+  struct Final {
+    std::string digest;
+    std::string bytes;  // empty (unused) when not rewritten
+    bool rewritten = false;
+  };
+  using Finals = std::map<std::string, Final>;  // source digest -> final form
+
   Result<std::vector<Descriptor>> Add(std::string digest, std::string media_type, std::string bytes, int depth,
                                       bool root);
+  const Final& Resolve(const std::string& digest, Finals& done, std::set<std::string>& active) const;
+  Finals Resolved() const;  // every manifest added
 
   ImageWalkOptions options_;
-  std::vector<WalkNode> nodes_;                  // in the order added
+  std::vector<Node> nodes_;                      // in the order added
+  std::map<std::string, std::size_t> node_of_;   // source digest -> index in nodes_
   std::map<std::string, int> depth_of_pending_;  // child digest -> depth
   std::vector<WalkBlob> blobs_;
   std::set<std::string> blob_seen_;
   std::set<std::string> manifest_seen_;
   std::vector<std::string> selected_;
-  std::string root_digest_, source_root_digest_;
-  bool root_rewritten_ = false;
+  std::string source_root_digest_;
 };
 
 }  // namespace irel
