@@ -14,6 +14,7 @@ import { load } from 'irel';
 
 import { mayCarryCredentials, realmAllowed, redirectKeepsCredentials } from '../../wasm/js/registry/credential-scope.js';
 import { createFetchTransport } from '../../wasm/js/registry/transport-fetch.js';
+import { runIrel } from '../helpers/cli.js';
 import { makeServerCerts } from '../helpers/pki.js';
 import { startRegistry } from '../helpers/registry.js';
 import { pushImage } from '../helpers/seed.js';
@@ -282,5 +283,41 @@ describe('a token realm over plain http for an https registry', () => {
       return true;
     });
     assert.deepEqual(realm.seen, [], 'the plain-http realm was asked');
+  });
+});
+
+describe('source and target credentials on one registry', () => {
+  let reg;
+  let image;
+  before(async () => {
+    reg = await startRegistry({ auth: 'token', users: {
+      reader: { password: 'reader-pw', access: { 'src/*': ['pull'] } },
+      writer: { password: 'writer-pw', access: { 'dst/*': ['pull', 'push'] } },
+    } });
+    image = await pushImage(reg, 'src/app:1', { layers: [1500] });
+  });
+  after(() => reg?.stop());
+
+  it('stay apart: the reader reads the source, the writer writes the target (--src-creds, --dest-creds)', async () => {
+    const target = `${reg.host}/dst/app:1`;
+    const r = await runIrel(['copy', '-q', '--src-creds', 'reader:reader-pw', '--dest-creds', 'writer:writer-pw', image.ref, target]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, `copied ${image.ref} to ${target} with content digest ${image.digest}\n`);
+    const users = new Set(reg.tokenServer.requests.filter((q) => q.status === 200).map((q) => q.user));
+    assert.ok(users.has('reader') && users.has('writer'), `token users: ${[...users]}`);
+  });
+
+  it('stay apart in the API too (sourceCredentials, targetCredentials)', async () => {
+    const irel = await load();
+    try {
+      const summary = await irel.copy(image.ref, `${reg.host}/dst/api:1`, {
+        sourceCredentials: { [reg.host]: { username: 'reader', password: 'reader-pw' } },
+        targetCredentials: { [reg.host]: { username: 'writer', password: 'writer-pw' } },
+        retry: FAST_RETRY,
+      });
+      assert.equal(summary.digest, image.digest);
+    } finally {
+      irel.close();
+    }
   });
 });

@@ -58,6 +58,10 @@ export type Credentials =
 
 export interface RegistryOptions {
   credentials?: Credentials;
+  /** Credentials for the source side only, before `credentials` (a reader and a writer on one registry). */
+  sourceCredentials?: Credentials;
+  /** Credentials for the target side only, before `credentials`. */
+  targetCredentials?: Credentials;
   /** Registries (host[:port]) that may be reached over plain HTTP; loopback ones always may. */
   insecureRegistries?: string[];
   /** Node: PEM files of extra CAs to trust. */

@@ -222,6 +222,11 @@ export class Irel {
       core: this.#core,
       transport,
       credentials: this.#env.credentials(options.credentials),
+      // Per side, before `credentials`: a reader and a writer on one registry stay apart.
+      sideCredentials: {
+        source: options.sourceCredentials ? optionCredentials(options.sourceCredentials) : null,
+        target: options.targetCredentials ? optionCredentials(options.targetCredentials) : null,
+      },
       insecureRegistries: options.insecureRegistries ?? [],
       tokens: this.#tokens,
       schemes: this.#schemes,

@@ -18,14 +18,23 @@ export const REGISTRY_USAGE = `Registry options:
 Credentials otherwise come from the Docker config ($DOCKER_CONFIG/config.json or
 ~/.docker/config.json: auths, credsStore, credHelpers).`;
 
+/**
+ * src: the source registry (or a list of them), dst: the target's. --src-creds and --dest-creds
+ * go to their side only, so two users on one registry (a reader and a writer) stay apart.
+ */
 export function registryOptions(values, { src, dst } = {}) {
-  const credentials = {};
-  if (values['src-creds'] && src) credentials[src] = parseCredentialOption(values['src-creds']);
-  if (values['dest-creds'] && dst) credentials[dst] = parseCredentialOption(values['dest-creds']);
+  const sourceCredentials = {};
+  const targetCredentials = {};
+  if (values['src-creds']) {
+    const c = parseCredentialOption(values['src-creds']);
+    for (const r of [].concat(src ?? [])) sourceCredentials[r] = c;
+  }
+  if (values['dest-creds'] && dst) targetCredentials[dst] = parseCredentialOption(values['dest-creds']);
   return {
     insecureRegistries: values['insecure-registry'] ?? [],
     caFiles: values['ca-cert'] ?? [],
     skipTlsVerify: !!values['skip-tls-verify'],
-    credentials,
+    sourceCredentials,
+    targetCredentials,
   };
 }

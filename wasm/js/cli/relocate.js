@@ -75,14 +75,8 @@ Exit status: 0 all relocated (or planned), 1 any image failed (named on standard
     if (!refs.length) throw new UsageError('no image references given', this);
 
     // Credentials: --src-creds for each source registry, --dest-creds for the prefix's.
-    const dstDomain = irel.parseReference(`${checked.prefix}/x`).domain;
-    const credentials = {};
-    for (const ref of refs) {
-      const r = irel.parse(ref);
-      if (r.ok) Object.assign(credentials, registryOptions(values, { src: r.reference.domain }).credentials);
-    }
-    const base = registryOptions(values, { dst: dstDomain });
-    Object.assign(credentials, base.credentials);
+    const sources = refs.map((ref) => irel.parse(ref)).filter((r) => r.ok).map((r) => r.reference.domain);
+    const base = registryOptions(values, { src: [...new Set(sources)], dst: irel.parseReference(`${checked.prefix}/x`).domain });
 
     const progress = createProgress(io.stderr, { quiet: values.quiet || dryRun });
     const controller = new AbortController();
@@ -90,7 +84,7 @@ Exit status: 0 all relocated (or planned), 1 any image failed (named on standard
     process.once('SIGINT', onSignal);
     try {
       const result = await irel.relocateImages(refs, prefix, {
-        ...base, credentials, jobs, platforms: values.platform ?? [], dryRun, signal: controller.signal,
+        ...base, jobs, platforms: values.platform ?? [], dryRun, signal: controller.signal,
         onProgress: (e) => {
           if (e.type === 'image' && e.phase === 'done' && !values.quiet) io.stderr.write(`relocated ${e.image} to ${e.target} (${e.digest})\n`);
           progress.onProgress(e);

@@ -32,10 +32,11 @@ function schemeFor(ctx, ep) {
 }
 
 export function makeClient(ctx, endpoint, side, scopes, signal) {
+  const forSide = ctx.sideCredentials?.[side];
   return new RegistryClient({
     core: ctx.core,
     transport: ctx.transport,
-    credentials: ctx.credentials,
+    credentials: forSide ? async (registry) => (await forSide(registry)) ?? ctx.credentials(registry) : ctx.credentials,
     side,
     registry: endpoint.registry,
     origin: endpoint.baseUrl,
