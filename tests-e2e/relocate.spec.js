@@ -119,3 +119,36 @@ test('cancels a running relocation of a big layer; no tag is written', async ({ 
   const repo = target.slice(slow.host.length + 1, target.lastIndexOf(':'));
   expect(await listTags(internal, repo)).toEqual([]);
 });
+
+test('an image missing from its registry fails on its own; the others are relocated and mapped', async ({ page }) => {
+  await addCredentials(page, internal);
+  const prefix = `${internal.host}/partial`;
+  const missing = `${state.upstream.host}/samples/absent:1`;
+  await page.getByLabel('Repository prefix', { exact: true }).fill(prefix);
+  await page.getByLabel('Image references, one per line').fill([images.hello.ref, missing, images.db.ref].join('\n'));
+  await page.getByRole('button', { name: 'Relocate', exact: true }).click();
+  await expect(page.locator('#relocate-status')).toHaveText('Done, with 1 failure.', { timeout: 60_000 });
+
+  // Its card and its row say why; the images after it were relocated all the same.
+  const groups = page.locator('#relocate-progress .group');
+  await expect(groups).toHaveCount(3);
+  await expect(groups.nth(0)).toHaveAttribute('data-state', 'done');
+  await expect(groups.nth(1)).toHaveAttribute('data-state', 'error');
+  await expect(groups.nth(1).locator('.group-status')).toHaveText(/^failed: [A-Z_]+$/);
+  await expect(groups.nth(2)).toHaveAttribute('data-state', 'done');
+  const rows = page.locator('#relocate-result-table tbody tr');
+  await expect(rows).toHaveCount(3);
+  await expect(rows.nth(1)).toHaveClass('invalid');
+  await expect(rows.nth(1)).toContainText(missing);
+  await expect(rows.nth(1).locator('td').nth(2)).toHaveText(/^[A-Z_]+: .+/);
+  await expect(page.locator('#relocate-result-table td[data-preserved="true"]')).toHaveCount(2);
+  await expect(page.locator('#relocate-result-summary')).toContainText('2 images relocated of 3');
+  await shot(page, 'relocate-6-one-missing');
+
+  // The mapping names only the images relocated.
+  const mapping = JSON.parse(await download(page, page.locator('#relocate-download'), join(ARTIFACTS, 'relocation-mapping-partial.json')));
+  expect(Object.keys(mapping)).toEqual([images.hello.ref, images.db.ref]);
+  for (const image of [images.hello, images.db]) {
+    expect(sha256(await skopeoInspectRaw(mapping[image.ref], internal))).toBe(image.digest);
+  }
+});

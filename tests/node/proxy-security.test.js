@@ -275,7 +275,7 @@ describe('the app\'s own files carry a strict Content-Security-Policy and framin
   after(() => proxy?.close());
 
   const table = [
-    ['the page', '/web/', 'GET', 200], ['a script of the page', '/web/app.js', 'GET', 200],
+    ['the page', '/web/', 'GET', 200], ['a script of the page', '/web/main.js', 'GET', 200],
     ['the worker entry', '/wasm/js/worker.js', 'GET', 200], ['the page with HEAD', '/web/index.html', 'HEAD', 200],
     ['the redirect to the page', '/', 'GET', 302], ['a 404', '/web/nope.html', 'GET', 404], ['a 405', '/web/', 'POST', 405],
   ];

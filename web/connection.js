@@ -1,0 +1,111 @@
+// Connection: the proxy's URL and token, blobs in flight, and credentials per registry. Credentials
+// live in this module's memory only (reloading forgets them) and go to the worker with each job.
+import { $ } from './render.js';
+
+// Hosts of Docker Hub's API that people copy from URLs and error messages; image references never
+// spell Docker Hub so (the library's parse maps index.docker.io, the one reference spelling).
+const HUB_API_HOSTS = new Set(['registry-1.docker.io', 'registry.hub.docker.com']);
+
+/**
+ * setupConnection(app, { onProxyChange }) -> { proxyBase(), registryArgs() }. registryArgs(): the
+ * registry options of a worker job (proxyBase, proxyToken, credentials, jobs).
+ */
+export function setupConnection(app, { onProxyChange = () => {} } = {}) {
+  const proxyInput = $('proxy-url');
+  const jobsInput = $('jobs');
+  const proxyTokenInput = $('proxy-token');
+  proxyInput.value = `${location.origin}/proxy`;
+  const credentials = new Map(); // registry -> { username, password } | { identityToken }
+
+  const proxyBase = () => proxyInput.value.trim().replace(/\/+$/, '');
+
+  function registryArgs() {
+    const jobs = Math.min(16, Math.max(1, Number.parseInt(jobsInput.value, 10) || 4));
+    const proxyToken = proxyTokenInput.value.trim();
+    return { proxyBase: proxyBase(), ...(proxyToken ? { proxyToken } : {}), credentials: Object.fromEntries(credentials), jobs };
+  }
+
+  function updateSummary() {
+    let ok = true;
+    try {
+      const u = new URL(proxyBase());
+      ok = u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      ok = false;
+    }
+    proxyInput.setAttribute('aria-invalid', String(!ok));
+    $('connection-summary').textContent = `proxy ${proxyBase() || '(none)'} · ` +
+      (credentials.size ? `credentials for ${[...credentials.keys()].join(', ')}` : 'no credentials');
+  }
+
+  /**
+   * The key the library looks credentials up by: "https://Registry.example.com:5000/v2/" ->
+   * "registry.example.com:5000", the registry (domain) of `${host}/x` as the library parses it, so
+   * Docker Hub spellings become docker.io. A name the library would not take for a registry (no
+   * dot, port or localhost) stays as typed.
+   */
+  function registryKey(text) {
+    const host = text.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/.*$/, '').toLowerCase();
+    if (!host) return '';
+    if (HUB_API_HOSTS.has(host)) return 'docker.io';
+    const parsed = app.irel?.parse(`${host}/x`);
+    if (!parsed?.ok || parsed.reference.path.endsWith(`${host}/x`)) return host;
+    return parsed.reference.domain;
+  }
+
+  function renderCredentials() {
+    const list = $('cred-list');
+    list.replaceChildren();
+    for (const [registry, c] of credentials) {
+      const li = document.createElement('li');
+      const text = document.createElement('span');
+      text.textContent = `${registry}: ${c.identityToken ? 'identity token' : `user ${c.username}, password`} (hidden)`;
+      const remove = document.createElement('button');
+      remove.type = 'button';
+      remove.className = 'link';
+      remove.textContent = 'Remove';
+      remove.setAttribute('aria-label', `Remove credentials for ${registry}`);
+      remove.addEventListener('click', () => {
+        credentials.delete(registry);
+        renderCredentials();
+        $('cred-registry').focus();
+      });
+      li.append(text, ' ', remove);
+      list.append(li);
+    }
+    updateSummary();
+  }
+
+  $('cred-kind').addEventListener('change', () => {
+    const token = $('cred-kind').value === 'token';
+    $('cred-username-field').hidden = token;
+    $('cred-secret-label').textContent = token ? 'Token' : 'Password';
+  });
+
+  $('cred-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const registry = registryKey($('cred-registry').value);
+    const token = $('cred-kind').value === 'token';
+    const secret = $('cred-secret').value;
+    const username = $('cred-username').value.trim();
+    const err = $('cred-error');
+    const problem = !registry || /\s/.test(registry) ? 'Enter the registry as host[:port], e.g. registry.example.com:5000.'
+      : !secret ? `Enter the ${token ? 'token' : 'password'}.`
+        : !token && !username ? 'Enter the username.' : '';
+    err.hidden = !problem;
+    err.textContent = problem;
+    if (problem) return;
+    credentials.set(registry, token ? { identityToken: secret } : { username, password: secret });
+    $('cred-secret').value = '';
+    $('cred-username').value = '';
+    $('cred-registry').value = '';
+    renderCredentials();
+  });
+
+  proxyInput.addEventListener('input', () => {
+    updateSummary();
+    onProxyChange();
+  });
+  updateSummary();
+  return { proxyBase, registryArgs };
+}

@@ -1,0 +1,89 @@
+// Relocating a verified thick bundle in the worker: pass 1 verifies every blob again, pass 2
+// streams the blobs the registry lacks; then each image's digest is read back from the target.
+import { ProgressView } from './progress.js';
+import { formatBytes, plural, shortDigest } from './format.js';
+import { $, clearError, confirmDigest, renderRelocateResult, setDownload, showError } from './render.js';
+
+let view = null;
+
+/** thick: the panel's state (thick.js); busy(running) updates its buttons. */
+export async function relocateThick(app, connection, thick, busy) {
+  if (!thick.described || thick.job) return;
+  const worker = app.workers.thick;
+  const prefix = $('thick-prefix').value.trim();
+  const errBox = $('thick-error');
+  clearError(errBox);
+  if (!app.irel.checkPrefix(prefix).ok) {
+    $('thick-prefix').focus();
+    return;
+  }
+  const { file, token } = thick;
+  const args = connection.registryArgs();
+  const controller = new AbortController();
+  controller.relocating = true;
+  thick.job = controller;
+  busy(true);
+  $('thick-result').hidden = true;
+  const status = $('thick-status');
+  status.textContent = `Relocating ${file.name} under ${prefix}…`;
+  view ??= new ProgressView($('thick-progress'));
+  view.reset('Progress');
+  const pass1 = view.bar('Pass 1: verifying every blob');
+  const pass2 = view.bar('Pass 2: streaming blobs into the registry');
+  pass1.set(0, file.size);
+  pass2.note('waiting for pass 1');
+  const blobs = view.group('blobs', 'Blobs the registry lacks', { mono: false });
+  const images = new Map();
+  for (const d of thick.described) {
+    const g = view.group(`image:${d.image}`, d.image, { subtitle: `${shortDigest(d.digest, 16)} · ${formatBytes(d.size)}` });
+    g.layersEl.remove();
+    g.overall.root.remove();
+    images.set(d.image, g);
+  }
+  const onProgress = (e) => {
+    if (e.type === 'archive' && e.phase === 'verify') pass1.set(e.done, e.size);
+    else if (e.type === 'archive' && e.phase === 'upload') pass2.set(e.done, e.size);
+    else if (e.type === 'plan') {
+      pass1.set(file.size, file.size);
+      blobs.plan(e.bytes, e.blobs);
+      if (!e.blobs) {
+        blobs.finish('the registry already has every blob');
+        pass2.note('nothing to stream');
+      }
+      for (const g of images.values()) g.setStatus('waiting for its blobs', 'running');
+    } else if (e.type === 'blob') blobs.blob(e);
+    else if (e.type === 'image' && e.phase === 'done') {
+      blobs.finish('all blobs in the registry');
+      images.get(e.image)?.finish(`pushed as ${e.target}`);
+    }
+  };
+  try {
+    const result = await worker.run('relocate', { bundle: { file }, prefix, ...args }, { signal: controller.signal, onProgress });
+    if (token !== thick.token) return;
+    pass2.set(pass2.total || file.size, pass2.total || file.size);
+    status.textContent = 'Confirming the digests in the target registry…';
+    const described = new Map(thick.described.map((d) => [d.image, d.digest]));
+    const rows = [];
+    for (const img of result.images) {
+      rows.push({ image: img.image, target: img.target, sourceDigest: described.get(img.image), ...await confirmDigest(worker, img.target, args) });
+    }
+    renderRelocateResult(rows, result.mapping, { body: document.querySelector('#thick-result-table tbody'),
+      summary: $('thick-result-summary'), link: $('thick-download'), container: $('thick-result') });
+    thick.mappingJson = result.json;
+    setDownload($('thick-download'), result.json);
+    status.textContent = `Done: ${plural(result.images.length, 'image')} relocated from ${file.name}.`;
+  } catch (e) {
+    const cancelled = e.code === 'CANCELLED';
+    const kind = cancelled ? 'cancelled' : 'error';
+    for (const bar of [pass1, pass2]) if (!bar.total || bar.done < bar.total) bar.stop(kind);
+    if (blobs.root.dataset.state !== 'done') blobs.finish(cancelled ? 'cancelled' : 'stopped', kind);
+    for (const g of images.values()) if (g.root.dataset.state !== 'done') g.finish(cancelled ? 'cancelled' : 'not relocated', kind);
+    status.textContent = cancelled ? 'Relocation cancelled.' : 'Relocation failed.';
+    showError(errBox, e, cancelled ? 'Cancelled' : 'Relocation failed:');
+  } finally {
+    if (token === thick.token) {
+      thick.job = null;
+      busy(false);
+    }
+  }
+}
