@@ -6,6 +6,7 @@
 import { IrelError } from '../errors.js';
 import { registryTarget } from '../registry/registry-place.js';
 import { runPool } from '../registry/pool.js';
+import { executeFromStream, pushManifests } from '../transfer/execute.js';
 import { describeGraph } from './describe.js';
 import { mapBundle, readBundle } from './thin.js';
 
@@ -85,30 +86,34 @@ export function scanThickBundle(ctx, openArchive, { onEntry = () => {} } = {}) {
   return { bundleBytes, bundle, indexBytes, blobs };
 }
 
-/** Every image's graph, checked against what the archive holds, before anything is pushed. */
-export function planThickBundle(ctx, scan, options = {}) {
+/**
+ * Every image's graph, checked against what the archive holds, before anything is pushed:
+ * [{ image, root, walk }] with each walk still alive (the caller deletes them).
+ */
+function walkThickBundle(ctx, scan, options = {}) {
   const { core } = ctx;
-  const plans = [];
+  const graphs = [];
   const seen = new Set();
-  for (const image of scan.bundle.images) {
-    if (!image.relocatable || seen.has(image.image)) continue;
-    seen.add(image.image);
-    const found = core.findInLayout(scan.indexBytes, image.image);
-    if (!found.ok) throw bad(found.error.code, `bundle image ${image.image}: ${found.error.message}`);
-    const root = found.descriptor;
-    if (image.contentDigest && root.digest !== image.contentDigest) {
-      throw bad('DIGEST_MISMATCH', `bundle image ${image.image} is ${root.digest} in the layout, but the bundle pins ${image.contentDigest}`);
-    }
-    const manifest = (d) => {
-      const b = scan.blobs.get(d.digest);
-      if (!b) throw bad('BLOB_UNKNOWN', `bundle image ${image.image}: manifest ${d.digest} is missing from the archive`);
-      if (!b.bytes || b.size !== d.size) {
-        throw bad('MANIFEST_INVALID', `bundle image ${image.image}: manifest ${d.digest} is ${b.size} bytes; its descriptor says ${d.size}`);
+  try {
+    for (const image of scan.bundle.images) {
+      if (!image.relocatable || seen.has(image.image)) continue;
+      seen.add(image.image);
+      const found = core.findInLayout(scan.indexBytes, image.image);
+      if (!found.ok) throw bad(found.error.code, `bundle image ${image.image}: ${found.error.message}`);
+      const root = found.descriptor;
+      if (image.contentDigest && root.digest !== image.contentDigest) {
+        throw bad('DIGEST_MISMATCH', `bundle image ${image.image} is ${root.digest} in the layout, but the bundle pins ${image.contentDigest}`);
       }
-      return b.bytes;
-    };
-    const walk = new core.ImageWalk([], !!options.includeNondistributable);
-    try {
+      const manifest = (d) => {
+        const b = scan.blobs.get(d.digest);
+        if (!b) throw bad('BLOB_UNKNOWN', `bundle image ${image.image}: manifest ${d.digest} is missing from the archive`);
+        if (!b.bytes || b.size !== d.size) {
+          throw bad('MANIFEST_INVALID', `bundle image ${image.image}: manifest ${d.digest} is ${b.size} bytes; its descriptor says ${d.size}`);
+        }
+        return b.bytes;
+      };
+      const walk = new core.ImageWalk([], !!options.includeNondistributable);
+      graphs.push({ image: image.image, root, walk });
       let added = walk.addRoot(root.digest, root.mediaType, manifest(root));
       if (!added.ok) throw bad(added.error.code, `bundle image ${image.image}: ${added.error.message}`);
       let pending = added.children;
@@ -121,8 +126,7 @@ export function planThickBundle(ctx, scan, options = {}) {
         }
         pending = next;
       }
-      const blobs = walk.blobs();
-      for (const d of blobs) {
+      for (const d of walk.blobs()) {
         if (d.skipped) continue;
         const b = scan.blobs.get(d.digest);
         if (!b) throw bad('BLOB_UNKNOWN', `bundle image ${image.image}: blob ${d.digest} is missing from the archive`);
@@ -130,12 +134,22 @@ export function planThickBundle(ctx, scan, options = {}) {
           throw bad('BLOB_SIZE_MISMATCH', `bundle image ${image.image}: blob ${d.digest} is ${b.size} bytes; its descriptor says ${d.size}`);
         }
       }
-      plans.push({ image: image.image, root, blobs, manifests: walk.pushOrder(), info: walk.summary() });
-    } finally {
-      walk.delete();
     }
+    return graphs;
+  } catch (e) {
+    for (const g of graphs) g.walk.delete();
+    throw e;
   }
-  return plans;
+}
+
+/** Every image's graph as data: [{ image, root, blobs, manifests, info }]. */
+export function planThickBundle(ctx, scan, options = {}) {
+  const graphs = walkThickBundle(ctx, scan, options);
+  try {
+    return graphs.map(({ image, root, walk }) => ({ image, root, blobs: walk.blobs(), manifests: walk.pushOrder(), info: walk.summary() }));
+  } finally {
+    for (const g of graphs) g.walk.delete();
+  }
 }
 
 // Sequential reads of the current archive entry, in the ranges an upload asks for; the last range
@@ -193,72 +207,81 @@ export async function describeThickBundle(ctx, openArchive) {
   return out;
 }
 
-/** Relocates a thick bundle: returns { mapping, json, images: [{ image, target, digest }] }. */
+/**
+ * Relocates a thick bundle through the plan and the executor: returns { mapping, json, images:
+ * [{ image, target, digest }] }, or with options.dryRun { mapping, json, dryRun, images: [{ image,
+ * target, digest, plan }], totals } having only read the archive and asked the targets.
+ */
 export async function relocateThickBundle(ctx, openArchive, prefix, options = {}) {
+  const { core } = ctx;
   const emit = options.onProgress ?? (() => {});
   const scan = scanThickBundle(ctx, openArchive);
-  const { mapping, json } = mapBundle(ctx.core, scan.bundleBytes, prefix);
-  const plans = planThickBundle(ctx, scan, options);
+  const { mapping, json } = mapBundle(core, scan.bundleBytes, prefix);
   const signal = options.signal ?? new AbortController().signal;
   const uploadOptions = { ...options, chunkSize: CHUNK, singlePutMax: CHUNK };
+  const graphs = walkThickBundle(ctx, scan, options);
+  const planner = new core.TransferPlanner();
+  try {
+    // Targets; an image may mount what an earlier one puts into the same registry.
+    const images = [];
+    const reposByRegistry = new Map();
+    for (const g of graphs) {
+      const target = await registryTarget(ctx, mapping[g.image], signal, null, uploadOptions);
+      const earlier = reposByRegistry.get(target.where.registry) ?? [];
+      const mounting = earlier.length ? await registryTarget(ctx, mapping[g.image], signal, null, { ...uploadOptions, mountScopes: earlier }) : target;
+      reposByRegistry.set(target.where.registry, [...earlier, target.where.repository]);
+      const info = g.walk.summary();
+      const tag = target.rootRef(info.rootDigest);
+      const index = planner.addImage({ source: g.image, target: target.reference(tag), tag, targetRegistry: target.where.registry,
+        targetRepository: target.where.repository, mountFrom: '' }, g.walk);
+      planner.answerRoot(index, await target.hasManifest(info.rootDigest));
+      images.push({ image: g.image, target: mounting, manifestBytes: new Map(g.walk.pushOrder().map((n) => [n.digest, n])),
+        summary: { blobs: { uploaded: 0, mounted: 0, skipped: 0, foreign: 0 }, bytes: { uploaded: 0, mounted: 0, skipped: 0 }, manifests: 0 } });
+    }
+    await runPool(planner.pendingChecks(), options.jobs ?? 4, async (d) => planner.answerBlob(d.image, d.digest, await images[d.image].target.hasBlob(d)));
+    const built = planner.build();
+    if (!built.ok) throw new IrelError(built.error);
+    const plan = JSON.parse(built.json);
+    plan.images.forEach((planned, i) => { images[i].planned = planned; });
+    if (options.dryRun) {
+      return { mapping, json, dryRun: true, totals: plan.totals,
+        images: images.map((i) => ({ image: i.image, target: mapping[i.image], digest: i.planned.digest, plan: { dryRun: true, ...i.planned } })) };
+    }
+    const moving = plan.images.flatMap((p) => p.blobs).filter((b) => b.action === 'upload');
+    emit({ type: 'plan', blobs: new Set(moving.map((b) => b.digest)).size, bytes: plan.totals.bytes.upload });
 
-  // Targets, and which blobs each lacks.
-  const targets = [];
-  for (const plan of plans) {
-    const target = await registryTarget(ctx, mapping[plan.image], signal, null, uploadOptions);
-    const missing = new Set();
-    await runPool(plan.blobs.filter((b) => !b.skipped), options.jobs ?? 4, async (d) => {
-      if (!(await target.hasBlob(d))) missing.add(d.digest);
-    });
-    targets.push({ plan, target, missing });
+    // Blobs in archive order, each entry read once per pass (see executeFromStream).
+    await executeFromStream({ images, emit, signal, openPass: () => archiveEntries(ctx, openArchive) });
+
+    // Manifests, children first, each image's name last.
+    const out = [];
+    for (const i of images) {
+      await pushManifests({ target: i.target, planned: i.planned, manifestBytes: i.manifestBytes, emit, summary: i.summary });
+      out.push({ image: i.image, target: mapping[i.image], digest: i.planned.digest });
+      emit({ type: 'image', phase: 'done', image: i.image, target: mapping[i.image], digest: i.planned.digest });
+    }
+    return { mapping, json, images: out };
+  } finally {
+    for (const g of graphs) g.walk.delete();
+    planner.delete();
   }
-  const needed = new Map(); // digest -> targets lacking it, in bundle order
-  for (const t of targets) for (const d of t.missing) needed.set(d, [...(needed.get(d) ?? []), t]);
-  emit({ type: 'plan', blobs: needed.size, bytes: [...needed.keys()].reduce((n, d) => n + scan.blobs.get(d).size, 0) });
+}
 
-  // Pass 2: blobs in archive order, each streamed once, then mounted into other repositories.
-  if (needed.size) {
-    const ar = openArchive();
-    try {
-      for (let entry = ar.next(); entry; entry = ar.next()) {
-        const digest = entry.type === 'file' ? blobDigest(entry.path) : null;
-        const lacking = digest && needed.get(digest);
-        if (!lacking) {
-          if (entry.type === 'file') ar.skip();
-          continue;
-        }
-        const d = { digest, size: scan.blobs.get(digest).size, mediaType: 'application/octet-stream' };
-        const progress = (state, done) => emit({ type: 'blob', digest, size: d.size, done, state });
-        const [first, ...others] = lacking;
-        await first.target.putBlob(d, new ArchiveEntryReader(ar, d, ctx.newHash), progress, signal);
-        for (const other of others) {
-          const mounter = await registryTarget(ctx, mapping[other.plan.image], signal,
-            { kind: 'registry', endpoint: first.target.endpoint }, uploadOptions);
-          await mounter.putBlob(d, { read: () => { throw bad('ARCHIVE_REWIND', `blob ${digest} could not be mounted`); }, close() {} }, progress, signal)
-            .catch(async () => {
-              // Not mountable (another registry): read it again would need a third pass, so refuse.
-              throw bad('BUNDLE_TARGETS_SPLIT', `blob ${digest} is needed in two registries; relocate to one prefix`);
-            });
-        }
-        needed.delete(digest);
-        progress('uploaded', d.size);
+/** One pass over the archive's blob entries: { digest, reader(descriptor) } in archive order. */
+function* archiveEntries(ctx, openArchive) {
+  const ar = openArchive();
+  try {
+    for (let entry = ar.next(); entry; entry = ar.next()) {
+      const digest = entry.type === 'file' ? blobDigest(entry.path) : null;
+      if (!digest) {
+        if (entry.type === 'file') ar.skip();
+        continue;
       }
-    } finally {
-      ar.close();
+      let used = false;
+      yield { digest, reader: (d) => { used = true; return new ArchiveEntryReader(ar, d, ctx.newHash); } };
+      if (!used) ar.skip();
     }
-    if (needed.size) throw bad('ARCHIVE_CHANGED', `${needed.size} blobs seen in pass 1 were not found in pass 2`);
+  } finally {
+    ar.close();
   }
-
-  // Manifests, children first, each image's name last.
-  const images = [];
-  for (const { plan, target } of targets) {
-    const rootRef = target.rootRef(plan.info.rootDigest);
-    for (const m of plan.manifests) {
-      const isRoot = m === plan.manifests[plan.manifests.length - 1];
-      await target.putManifest(isRoot ? rootRef : m.digest, m, isRoot);
-    }
-    images.push({ image: plan.image, target: mapping[plan.image], digest: plan.info.rootDigest });
-    emit({ type: 'image', phase: 'done', image: plan.image, target: mapping[plan.image], digest: plan.info.rootDigest });
-  }
-  return { mapping, json, images };
 }

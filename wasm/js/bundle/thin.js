@@ -44,10 +44,11 @@ export async function relocateThinBundle(ctx, bytes, prefix, options = {}) {
       (signal) => registrySource(ctx, pinnedSource(ctx.core, image), signal),
       (signal, source) => registryTarget(ctx, target, signal, source, options),
       { ...options, platforms: [], onProgress: (e) => emit({ ...e, image: image.image }) });
-    results.push({ image: image.image, target, digest: summary.digest, summary });
-    emit({ type: 'image', phase: 'done', image: image.image, target, digest: summary.digest });
+    // A dry run gives each image's plan (nothing written).
+    results.push({ image: image.image, target, digest: summary.digest, ...(options.dryRun ? { plan: summary } : { summary }) });
+    if (!options.dryRun) emit({ type: 'image', phase: 'done', image: image.image, target, digest: summary.digest });
   }
-  return { mapping, json, images: results };
+  return { mapping, json, images: results, ...(options.dryRun ? { dryRun: true } : {}) };
 }
 
 export async function checkBundleMapping(ctx, bundleBytes, mappingBytes, options = {}) {

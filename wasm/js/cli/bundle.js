@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 
 import { writeFileAtomic } from '../node/atomic-file.js';
+import { formatPlan } from './plan-format.js';
 import { createProgress } from './progress.js';
 import { REGISTRY_OPTIONS, REGISTRY_USAGE, registryOptions } from './registry-options.js';
 import { UsageError } from './usage-error.js';
@@ -8,6 +9,7 @@ import { UsageError } from './usage-error.js';
 const USAGE = `Usage:
   irel bundle map BUNDLE -r PREFIX                 print the relocation mapping (no network)
   irel bundle relocate BUNDLE -r PREFIX [-o FILE]  copy every image, then write the mapping
+                  [--dry-run [--json]]             or only print each image's plan
   irel bundle check BUNDLE MAPPING [--online]      check a mapping against the bundle
   irel bundle images BUNDLE                        one JSON line per image: digest, size, platforms
   irel bundle export BUNDLE -o OUT.tgz [--platform OS/ARCH[/VARIANT]]...
@@ -29,6 +31,10 @@ Options:
   -r, --repository-prefix PREFIX  where relocated images go
   -o, --output FILE               write the mapping here (atomically) instead of standard output
       --online                    check against the registries too
+  -n, --dry-run                   relocate: print each image's plan (blobs to upload, mount or
+                                  skip, with bytes) having only read the bundle and asked the
+                                  target what it has; nothing is written
+      --json                      with --dry-run: the plans as JSON, one per line
   -j, --jobs N                    blobs in flight per image (default 4)
   -q, --quiet                     no progress on standard error
 ${REGISTRY_USAGE}
@@ -51,6 +57,8 @@ export const bundleCommand = {
     'repository-prefix': { type: 'string', short: 'r' },
     output: { type: 'string', short: 'o' },
     online: { type: 'boolean' },
+    'dry-run': { type: 'boolean', short: 'n' },
+    json: { type: 'boolean' },
     platform: { type: 'string', multiple: true },
     jobs: { type: 'string', short: 'j' },
     quiet: { type: 'boolean', short: 'q' },
@@ -113,17 +121,22 @@ export const bundleCommand = {
     }
     const jobs = values.jobs === undefined ? 4 : Number(values.jobs);
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError('--jobs must be an integer from 1 to 64', this);
-    const progress = createProgress(io.stderr, { quiet: values.quiet });
+    const dryRun = !!values['dry-run'];
+    if (values.json && !dryRun) throw new UsageError('--json goes with --dry-run', this);
+    if (dryRun && values.output) throw new UsageError('a dry run writes no mapping: --output goes without --dry-run', this);
+    const progress = createProgress(io.stderr, { quiet: values.quiet || dryRun });
     try {
       const result = await opened.relocate(prefix, {
-        ...opts, jobs,
+        ...opts, jobs, dryRun,
         onProgress: (e) => {
           if (e.type === 'image' && e.phase === 'done' && !values.quiet) io.stderr.write(`relocated ${e.image} to ${e.target} (${e.digest})\n`);
           progress.onProgress(e);
         },
       });
       progress.finish();
-      if (values.output) {
+      if (dryRun) {
+        for (const i of result.images) io.stdout.write(values.json ? `${JSON.stringify(i.plan)}\n` : `${formatPlan(i.plan).join('\n')}\n`);
+      } else if (values.output) {
         await writeFileAtomic(values.output, result.json);
       } else {
         io.stdout.write(result.json);

@@ -30,8 +30,10 @@ export async function registryTarget(ctx, text, signal, source, options = {}) {
   const dst = await resolveSide(ctx, text, 'target');
   const src = source?.kind === 'registry' ? source.endpoint : null;
   const mountFrom = src && src.baseUrl === dst.baseUrl && src.repository !== dst.repository ? src.repository : '';
+  // options.mountScopes: other repositories of this registry the plan mounts blobs from.
+  const pullFrom = [...new Set([mountFrom, ...(options.mountScopes ?? [])].filter((r) => r && r !== dst.repository))];
   const client = makeClient(ctx, dst, 'target',
-    [`repository:${dst.repository}:pull,push`, ...(mountFrom ? [`repository:${mountFrom}:pull`] : [])], signal);
+    [`repository:${dst.repository}:pull,push`, ...pullFrom.map((r) => `repository:${r}:pull`)], signal);
   const name = `${dst.registry}/${dst.repository}`;
   return {
     endpoint: dst,

@@ -1,45 +1,132 @@
-// The executor: runs one planned image between a source and a target. Blobs by their planned
-// action (several in flight), then manifests children first and the root under its tag last, so
-// that an interrupted run never leaves a name on an incomplete image. It decides nothing itself:
-// what moves, mounts or is skipped is the plan's (core/transfer_plan).
+// The executor: runs planned images between a source and their targets. Blobs by their planned
+// action, then manifests children first and the root under its tag last, so that an interrupted
+// run never leaves a name on an incomplete image. It decides nothing itself: what moves, mounts
+// or is skipped is the plan's (core/transfer_plan). Two ways of reading the source:
+// - random access (registries, layouts): several blobs in flight, each read when its turn comes;
+// - one sequential stream (an archive): blobs are uploaded in the order the stream holds them,
+//   each entry read once per pass; a blob still owed to a second registry, or whose planned mount
+//   the registry refused, goes in a further pass (a pass only when there is such work).
+import { IrelError } from '../errors.js';
 import { runPool } from '../registry/pool.js';
 
-/**
- * planned: one image of the plan; manifestBytes: Map(digest -> { bytes, mediaType }) of its
- * manifests as fetched; summary: the CopySummary to fill in. Resolves when the root is tagged.
- */
-export async function executeImage({ source, target, planned, manifestBytes, jobs, emit, signal, controller, summary }) {
-  await runPool(planned.blobs, jobs, async (blob) => {
-    const progress = (state, done) => emit({ type: 'blob', digest: blob.digest, size: blob.size, done, state });
-    if (blob.action === 'foreign') {
-      summary.blobs.foreign++;
-      progress('foreign', 0);
-      return;
-    }
-    if (blob.action === 'present') {
-      summary.blobs.skipped++;
-      summary.bytes.skipped += blob.size;
-      progress('exists', blob.size);
-      return;
-    }
-    progress('started', 0);
-    // A planned mount still gets a reader: a registry that refuses the mount opens an upload instead.
-    const reader = source.reader(blob, signal);
-    try {
-      const how = await target.putBlob(blob, reader, progress, signal, { mountFrom: blob.action === 'mount' ? blob.from : '' });
-      summary.blobs[how]++;
-      summary.bytes[how] += blob.size;
-      progress(how, blob.size);
-    } finally {
-      await reader.close();
-    }
-  }, controller);
+function blobProgress(emit, blob) {
+  return (state, done) => emit({ type: 'blob', digest: blob.digest, size: blob.size, done, state });
+}
 
+/** Counts a blob that needs no transfer ('present', 'foreign'); false for one that does. */
+function skipBlob(blob, summary, progress) {
+  if (blob.action === 'foreign') {
+    summary.blobs.foreign++;
+    progress('foreign', 0);
+    return true;
+  }
+  if (blob.action === 'present') {
+    summary.blobs.skipped++;
+    summary.bytes.skipped += blob.size;
+    progress('exists', blob.size);
+    return true;
+  }
+  return false;
+}
+
+async function putBlob(target, blob, reader, progress, signal, summary) {
+  const how = await target.putBlob(blob, reader, progress, signal, { mountFrom: blob.action === 'mount' ? blob.from : '' });
+  summary.blobs[how]++;
+  summary.bytes[how] += blob.size;
+  progress(how, blob.size);
+}
+
+/** The image's manifests, children first, the root under its tag last (only the root when the target has it). */
+export async function pushManifests({ target, planned, manifestBytes, emit, summary }) {
   const manifests = planned.exists ? planned.manifests.filter((m) => m.root) : planned.manifests;
   for (const m of manifests) {
     const { bytes, mediaType } = manifestBytes.get(m.digest);
     await target.putManifest(m.root ? planned.tag : m.digest, { digest: m.digest, mediaType, bytes }, m.root);
     summary.manifests++;
     emit({ type: 'manifest', phase: 'pushed', digest: m.digest, root: m.root, ...(planned.exists ? { existing: true } : {}) });
+  }
+}
+
+/**
+ * One planned image from a random-access source. manifestBytes: Map(digest -> { bytes,
+ * mediaType }); summary: the CopySummary to fill in. Resolves when the root is tagged.
+ */
+export async function executeImage({ source, target, planned, manifestBytes, jobs, emit, signal, controller, summary }) {
+  await runPool(planned.blobs, jobs, async (blob) => {
+    const progress = blobProgress(emit, blob);
+    if (skipBlob(blob, summary, progress)) return;
+    progress('started', 0);
+    // A planned mount still gets a reader: a registry that refuses the mount opens an upload instead.
+    const reader = source.reader(blob, signal);
+    try {
+      await putBlob(target, blob, reader, progress, signal, summary);
+    } finally {
+      await reader.close();
+    }
+  }, controller);
+  await pushManifests({ target, planned, manifestBytes, emit, summary });
+}
+
+// The reader of a planned mount from a sequential source: the bytes are not at hand, so a
+// registry that refuses the mount (and asks for the upload) is answered in a later pass.
+class MountOnly {
+  static refused = Symbol('mount refused');
+  async read() { throw MountOnly.refused; }
+  close() {}
+}
+
+/**
+ * Planned images from one sequential source. images: [{ planned, target, summary }];
+ * openPass() -> an iterator of entries { digest, reader(descriptor) } in stream order (one call
+ * per pass, each entry's reader valid until the next entry). Pushes blobs only; the caller pushes
+ * manifests once every image's blobs are in (pushManifests).
+ */
+export async function executeFromStream({ images, openPass, emit, signal }) {
+  let owed = []; // { image, blob } still to move, in plan order
+  for (const image of images) {
+    for (const blob of image.planned.blobs) {
+      if (!skipBlob(blob, image.summary, blobProgress(emit, blob))) owed.push({ image, blob });
+    }
+  }
+  while (owed.length) {
+    // This pass: the first owed upload of each digest, read as the stream reaches it.
+    const now = new Map();
+    for (const o of owed) if (o.blob.action === 'upload' && !now.has(o.blob.digest)) now.set(o.blob.digest, o);
+    const done = new Set();
+    if (now.size) {
+      for (const entry of openPass()) {
+        const o = now.get(entry.digest);
+        if (!o) continue;
+        const progress = blobProgress(emit, o.blob);
+        progress('started', 0);
+        await putBlob(o.image.target, o.blob, entry.reader(o.blob), progress, signal, o.image.summary);
+        done.add(o);
+        now.delete(entry.digest);
+      }
+      if (now.size) {
+        throw new IrelError({ code: 'ARCHIVE_CHANGED', side: 'source',
+          message: `${now.size} blobs seen when the archive was first read were not found in it again` });
+      }
+    }
+    // Mounts, now that what they mount from is in place; a refused one is uploaded next pass.
+    const next = [];
+    for (const o of owed) {
+      if (done.has(o)) continue;
+      if (o.blob.action !== 'mount') {
+        next.push(o);
+        continue;
+      }
+      const progress = blobProgress(emit, o.blob);
+      try {
+        await putBlob(o.image.target, o.blob, new MountOnly(), progress, signal, o.image.summary);
+      } catch (e) {
+        if (e !== MountOnly.refused) throw e;
+        next.push({ ...o, blob: { ...o.blob, action: 'upload' } });
+      }
+    }
+    if (next.length && !now.size && next.every((o) => o.blob.action !== 'upload')) {
+      throw new IrelError({ code: 'PLAN_STUCK', message: 'blobs could neither be mounted nor uploaded' });
+    }
+    owed = next;
   }
 }
