@@ -152,3 +152,36 @@ test('an image missing from its registry fails on its own; the others are reloca
     expect(sha256(await skopeoInspectRaw(mapping[image.ref], internal))).toBe(image.digest);
   }
 });
+
+test('plans a relocation (a dry run): what would be uploaded or is already there; nothing is written', async ({ page }) => {
+  await addCredentials(page, internal);
+  const prefix = `${internal.host}/plan`;
+  const missing = `${state.upstream.host}/samples/absent:1`;
+  await page.getByLabel('Repository prefix', { exact: true }).fill(prefix);
+  await page.getByLabel('Image references, one per line').fill([images.hello.ref, missing, images.db.ref].join('\n'));
+  await page.getByRole('button', { name: 'Plan', exact: true }).click();
+  await expect(page.locator('#relocate-status')).toHaveText('Planned 3 images: nothing was written.', { timeout: 60_000 });
+  const rows = page.locator('#relocate-plan-table tbody tr');
+  await expect(rows).toHaveCount(3);
+  await expect(rows.nth(0).locator('td[data-digest]')).toHaveAttribute('data-digest', images.hello.digest);
+  expect(Number(await rows.nth(0).locator('td[data-upload]').getAttribute('data-upload'))).toBeGreaterThan(0);
+  await expect(rows.nth(0).locator('td[data-present]')).toHaveAttribute('data-present', '0');
+  await expect(rows.nth(1)).toHaveClass('invalid');
+  await expect(rows.nth(1)).toContainText('MANIFEST_UNKNOWN');
+  await expect(page.locator('#relocate-plan-summary')).toContainText(/^Plan for 2 images under .*; 1 cannot be relocated\. Nothing was written\.$/);
+  await shot(page, 'relocate-7-plan');
+  const target = await rows.nth(0).locator('td').nth(1).textContent();
+  expect(await listTags(internal, target.slice(internal.host.length + 1, target.lastIndexOf(':')))).toEqual([]);
+
+  // Relocated, then planned again: everything is already there.
+  await page.getByLabel('Image references, one per line').fill([images.hello.ref, images.db.ref].join('\n'));
+  await page.getByRole('button', { name: 'Relocate', exact: true }).click();
+  await expect(page.locator('#relocate-status')).toHaveText(/^Done: 2 images relocated/, { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Plan', exact: true }).click();
+  await expect(page.locator('#relocate-status')).toHaveText('Planned 2 images: nothing was written.', { timeout: 60_000 });
+  await expect(rows).toHaveCount(2);
+  for (const i of [0, 1]) {
+    await expect(rows.nth(i).locator('td[data-upload]')).toHaveAttribute('data-upload', '0');
+    await expect(rows.nth(i)).toContainText('image already there');
+  }
+});

@@ -1,8 +1,9 @@
 // "Relocate images": references typed in (or a dropped bundle.json's images), their relocated
-// names previewed as you type, each source looked up (irel.describeImage in the worker), then
-// relocated with progress, cancel, digests confirmed and the mapping offered for download.
+// names previewed as you type, each source looked up (irel.describeImage in the worker), planned
+// (a dry run), relocated with progress, cancel, digests confirmed and the mapping offered for download.
 import { ProgressView } from './progress.js';
 import { formatBytes, plural } from './format.js';
+import { planList, renderPlan } from './relocate-plan.js';
 import { relocateBundle, relocateList } from './relocate-run.js';
 import { $, cell, clearError, digestCell, dropTarget, errorData, isArchiveName, renderRelocateResult, showError } from './render.js';
 
@@ -128,39 +129,51 @@ export function setupRelocate(app, connection, { openArchive, onPrefixInput = ()
   }
 
   function setRelocating(running) {
-    $('relocate-run').disabled = running;
-    $('lookup').disabled = running;
+    for (const id of ['relocate-run', 'relocate-plan', 'lookup', 'refs-file']) $(id).disabled = running;
     $('relocate-cancel').disabled = !running;
     refsInput.readOnly = running;
     prefixInput.readOnly = running;
-    $('refs-file').disabled = running;
   }
 
-  async function relocate() {
+  /** The list to relocate or plan under the prefix, or null (the reason shown). */
+  function prepare() {
     const { irel } = app;
-    if (!irel || relocating) return;
+    if (!irel || relocating) return null;
     clearError(errBox);
     const prefix = prefixInput.value.trim();
     const checked = irel.checkPrefix(prefix);
     if (!checked.ok) {
       showError(errBox, checked.error, 'Fix the repository prefix first:');
       prefixInput.focus();
-      return;
+      return null;
     }
     const refs = [...new Set(currentRefs())];
     const valid = refs.filter((r) => irel.map(prefix, r).ok);
     if (!valid.length) {
       showError(errBox, { code: 'NOTHING_TO_RELOCATE', message: 'enter at least one valid image reference, or drop a bundle.json' });
-      return;
+      return null;
     }
     const skipped = refs.length - valid.length;
     const bundleJson = isBundleList(refs) ? fromBundle.json : null;
     const targets = bundleJson ? new Map(Object.entries(irel.openBundle({ json: bundleJson }).map(prefix).mapping))
       : new Map(valid.map((r) => [r, irel.mapReference(prefix, r)]));
+    const skippedText = skipped ? ` (${plural(skipped, 'invalid line')} skipped)` : '';
     relocating = new AbortController();
-    const { signal } = relocating;
     setRelocating(true);
+    return { prefix, valid, skippedText, bundleJson, targets, signal: relocating.signal, args: connection.registryArgs() };
+  }
+
+  function done() {
+    relocating = null;
+    setRelocating(false);
+  }
+
+  async function relocate() {
+    const job = prepare();
+    if (!job) return;
+    const { valid, targets, signal } = job;
     $('relocate-result').hidden = true;
+    $('relocate-plan-result').hidden = true;
     view.reset('Progress');
     const headline = view.bar('Images relocated');
     headline.set(0, valid.length);
@@ -172,12 +185,11 @@ export function setupRelocate(app, connection, { openArchive, onPrefixInput = ()
       headline.note(`${finished} of ${plural(valid.length, 'image')}`);
     };
     const groups = new Map(valid.map((r) => [r, view.group(r, r, { subtitle: `→ ${targets.get(r)}` })]));
-    status.textContent = `Relocating ${plural(valid.length, 'image')}${skipped ? ` (${plural(skipped, 'invalid line')} skipped)` : ''}…`;
+    status.textContent = `Relocating ${plural(valid.length, 'image')}${job.skippedText}…`;
 
-    const job = { worker, bundleJson, refs: valid, targets, prefix, args: connection.registryArgs(), signal, groups, step };
-    const { rows, mapping, error } = await (bundleJson ? relocateBundle(job) : relocateList(job));
-    relocating = null;
-    setRelocating(false);
+    const run = { ...job, worker, refs: valid, groups, step };
+    const { rows, mapping, error } = await (job.bundleJson ? relocateBundle(run) : relocateList(run));
+    done();
     const failed = rows.filter((r) => r.error).length;
     if (signal.aborted || error?.code === 'CANCELLED') {
       status.textContent = 'Relocation cancelled.';
@@ -191,6 +203,26 @@ export function setupRelocate(app, connection, { openArchive, onPrefixInput = ()
     if (rows.length) {
       renderRelocateResult(rows, mapping, { body: document.querySelector('#relocate-result-table tbody'),
         summary: $('relocate-result-summary'), link: $('relocate-download'), container: $('relocate-result') });
+    }
+  }
+
+  /** A dry run: what relocating would upload, mount or find already there; nothing is written. */
+  async function plan() {
+    const job = prepare();
+    if (!job) return;
+    $('relocate-plan-result').hidden = true;
+    status.textContent = `Planning ${plural(job.valid.length, 'image')}${job.skippedText}…`;
+    const sources = new Map(job.bundleJson ? job.valid.map((r) => [r, lookupRef(r)]) : []);
+    try {
+      const rows = await planList({ ...job, worker, refs: job.valid, sources });
+      renderPlan(rows, job.prefix);
+      status.textContent = `Planned ${plural(rows.length, 'image')}: nothing was written.`;
+    } catch (e) {
+      const cancelled = e.code === 'CANCELLED';
+      status.textContent = cancelled ? 'Plan cancelled.' : 'The plan could not be made.';
+      showError(errBox, e, cancelled ? 'Cancelled' : 'The plan could not be made:');
+    } finally {
+      done();
     }
   }
 
@@ -212,6 +244,7 @@ export function setupRelocate(app, connection, { openArchive, onPrefixInput = ()
   });
   $('lookup').addEventListener('click', lookupSources);
   $('relocate-run').addEventListener('click', relocate);
+  $('relocate-plan').addEventListener('click', plan);
   $('relocate-cancel').addEventListener('click', () => {
     status.textContent = 'Cancelling…';
     relocating?.abort();

@@ -111,6 +111,18 @@ describe('the worker ops through the worker client', () => {
     assert.ok(events.some((e) => e.type === 'blob' && e.image === images.app.ref), 'blob events name their image');
   });
 
+  it('relocateImages with dryRun: the plan of each image, nothing written', async () => {
+    const prefix = `${dst.host}/dry`;
+    const r = await client.run('relocateImages', { refs: [images.app.ref], prefix, dryRun: true, ...registry() });
+    assert.equal(r.failed, 0);
+    const [planned] = r.images;
+    assert.equal(planned.summary, undefined);
+    assert.equal(planned.plan.sourceDigest, images.app.digest);
+    assert.equal(planned.plan.totals.blobs.upload, planned.plan.blobs.length);
+    const target = planned.target;
+    assert.deepEqual(await listTags(dst, target.slice(dst.host.length + 1, target.lastIndexOf(':'))), []);
+  });
+
   it('relocateImages: a bad prefix or missing refs reject; an unknown op is refused', async () => {
     await assert.rejects(client.run('relocateImages', { refs: [images.app.ref], prefix: 'Bad Prefix/', ...registry() }),
       (e) => e.code.length > 0 && /prefix/i.test(e.message));

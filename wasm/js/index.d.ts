@@ -292,11 +292,18 @@ export declare function load(options?: LoadOptions): Promise<Irel>;
 /** A bundle as a worker job takes it: a thin bundle.json, or a thick archive read in the worker. */
 export type WorkerBundle = { json: string | Uint8Array } | { file: Blob };
 
+/** Credentials by registry host[:port], as a table (a function cannot be posted to a worker). */
+export type WorkerCredentials = Record<string, { username: string; password: string } | { identityToken: string }>;
+
 /** Registry options of a worker job: plain data only (no functions, no signal). */
 export interface WorkerRegistryArgs {
   proxyBase?: string;
   proxyToken?: string;
-  credentials?: Record<string, { username: string; password: string } | { identityToken: string }>;
+  credentials?: WorkerCredentials;
+  /** For the source side only, before `credentials`. */
+  sourceCredentials?: WorkerCredentials;
+  /** For the target side only, before `credentials`. */
+  targetCredentials?: WorkerCredentials;
   insecureRegistries?: string[];
   retry?: { attempts?: number; baseMs?: number; maxMs?: number };
 }
@@ -325,9 +332,11 @@ export interface WorkerOps {
     result: { mapping: Record<string, string>; json: string; images: { image: string; target: string; digest: string }[] };
   };
   check: { args: { bundle: WorkerBundle; mapping: string | Uint8Array; online?: boolean } & WorkerRegistryArgs; result: MappingVerdict[] };
-  copy: { args: { src: string; dst: string; dryRun?: boolean } & WorkerCopyArgs; result: CopySummary };
+  /** With dryRun: the plan (CopyPlan), nothing written. */
+  copy: { args: { src: string; dst: string; dryRun?: boolean } & WorkerCopyArgs; result: CopySummary | CopyPlan };
   digest: { args: { ref: string } & WorkerRegistryArgs; result: string };
   describeImage: { args: { ref: string } & WorkerRegistryArgs; result: BundleImageDescription };
+  /** With dryRun: each image has its plan instead of a summary, and nothing is written. */
   relocateImages: { args: { refs: string[]; prefix: string; dryRun?: boolean } & WorkerCopyArgs; result: RelocateImagesResult };
 }
 

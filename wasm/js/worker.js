@@ -20,8 +20,9 @@
 //   relocateImages { refs, prefix, ...registry, jobs, platforms, dryRun } -> RelocateImagesResult
 //                  (one image failing does not stop the others; progress events carry `image`)
 // bundle: { json: string | Uint8Array } (thin) or { file: File | Blob } (thick, read here with
-// FileReaderSync, never uploaded anywhere). registry: proxyBase, proxyToken, credentials, insecureRegistries,
-// retry. Progress events are the library's (ProgressEvent), plus for archives
+// FileReaderSync, never uploaded anywhere). registry: proxyBase, proxyToken, credentials (and
+// sourceCredentials, targetCredentials: one side only), insecureRegistries, retry. Progress events
+// are the library's (ProgressEvent), plus for archives
 // { type: 'archive', phase: 'bundle.json' | 'verify' | 'upload', pass, done, size }.
 //
 // Credentials arrive with each job, are used for that job only and are never logged, stored or
@@ -51,7 +52,9 @@ function registryOptions(args, signal) {
   const out = { signal };
   if (typeof args.proxyBase === 'string' && args.proxyBase) out.proxyBase = args.proxyBase;
   if (typeof args.proxyToken === 'string' && args.proxyToken) out.proxyToken = args.proxyToken;
-  if (args.credentials && typeof args.credentials === 'object') out.credentials = args.credentials;
+  for (const key of ['credentials', 'sourceCredentials', 'targetCredentials']) {
+    if (args[key] && typeof args[key] === 'object') out[key] = args[key];
+  }
   if (Array.isArray(args.insecureRegistries)) out.insecureRegistries = args.insecureRegistries.map(String);
   if (args.retry && typeof args.retry === 'object') out.retry = args.retry;
   return out;
