@@ -1,9 +1,8 @@
 // Thin bundles (a CNAB bundle.json): their images, relocation mappings, relocation from the
 // original registries, and checks of a mapping against the bundle (offline, then online).
 import { IrelError } from '../errors.js';
-import { registrySource, registryTarget } from '../registry/registry-place.js';
 import { imageDigest } from '../registry/digest.js';
-import { relocate } from '../transfer/relocate.js';
+import { relocateEach } from '../transfer/relocate-images.js';
 import { describeImage } from '../transfer/describe-image.js';
 
 const encoder = new TextEncoder();
@@ -23,7 +22,7 @@ export function mapBundle(core, bytes, prefix) {
 
 // The reference to copy from: pinned to the bundle's contentDigest when it has one, so that the
 // bytes relocated are the bytes the bundle was built with.
-function pinnedSource(core, image) {
+export function pinnedSource(core, image) {
   if (!image.contentDigest) return image.image;
   const ref = core.resolveEndpoint(image.image, []);
   return `${ref.registry}/${ref.repository}${ref.tag ? `:${ref.tag}` : ''}@${image.contentDigest}`;
@@ -32,23 +31,16 @@ function pinnedSource(core, image) {
 export async function relocateThinBundle(ctx, bytes, prefix, options = {}) {
   const bundle = readBundle(ctx.core, bytes);
   const { mapping, json } = mapBundle(ctx.core, bytes, prefix);
-  const emit = options.onProgress ?? (() => {});
-  const results = [];
+  const items = [];
   const seen = new Set();
   for (const image of bundle.images) {
     if (!image.relocatable || seen.has(image.image)) continue;
     seen.add(image.image);
-    const target = mapping[image.image];
-    emit({ type: 'image', phase: 'started', image: image.image, target });
-    const summary = await relocate(ctx,
-      (signal) => registrySource(ctx, pinnedSource(ctx.core, image), signal),
-      (signal, source) => registryTarget(ctx, target, signal, source, options),
-      { ...options, platforms: [], onProgress: (e) => emit({ ...e, image: image.image }) });
-    // A dry run gives each image's plan (nothing written).
-    results.push({ image: image.image, target, digest: summary.digest, ...(options.dryRun ? { plan: summary } : { summary }) });
-    if (!options.dryRun) emit({ type: 'image', phase: 'done', image: image.image, target, digest: summary.digest });
+    items.push({ image: image.image, source: pinnedSource(ctx.core, image), target: mapping[image.image] });
   }
-  return { mapping, json, images: results, ...(options.dryRun ? { dryRun: true } : {}) };
+  // A bundle's mapping is written whole or not at all: the first image that fails stops it.
+  const images = await relocateEach(ctx, items, { ...options, platforms: [], stopOnError: true });
+  return { mapping, json, images, ...(options.dryRun ? { dryRun: true } : {}) };
 }
 
 export async function checkBundleMapping(ctx, bundleBytes, mappingBytes, options = {}) {

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { readBundle } from '../bundle/thin.js';
+import { pinnedSource, readBundle } from '../bundle/thin.js';
 import { registrySource } from '../registry/registry-place.js';
 import { relocate } from '../transfer/relocate.js';
 import { layoutTarget } from './layout-place.js';
@@ -19,11 +19,7 @@ export async function exportBundle(ctx, bundleBytes, outPath, options = {}) {
     for (const image of bundle.images) {
       if (!image.relocatable || seen.has(image.image)) continue;
       seen.add(image.image);
-      let from = image.image;
-      if (image.contentDigest) {
-        const ep = ctx.core.resolveEndpoint(image.image, []);
-        from = `${ep.registry}/${ep.repository}${ep.tag ? `:${ep.tag}` : ''}@${image.contentDigest}`;
-      }
+      const from = pinnedSource(ctx.core, image);
       const summary = await relocate(ctx, (signal) => registrySource(ctx, from, signal),
         () => layoutTarget(ctx, join(dir, 'layout'), image.image), options);
       images.push({ image: image.image, digest: summary.digest });

@@ -12,6 +12,7 @@
 import { IrelError } from '../errors.js';
 import { runPool } from '../registry/pool.js';
 import { executeImage } from './execute.js';
+import { walkGraph } from './walk-graph.js';
 
 export async function relocate(ctx, openSource, openTarget, options = {}) {
   const { core } = ctx;
@@ -42,10 +43,6 @@ export async function relocate(ctx, openSource, openTarget, options = {}) {
     const root = await source.root(signal);
     summary.sourceDigest = root.digest;
     emit({ type: 'manifest', phase: 'fetched', digest: root.digest, mediaType: root.mediaType });
-    const manifestBytes = new Map([[root.digest, root]]);
-    let added = walk.addRoot(root.digest, root.mediaType, root.bytes);
-    if (!added.ok) throw new IrelError({ ...added.error, side: 'source' });
-
     // The target already holds this exact root, so everything under it too: only the tag is written.
     let exists = false;
     if (platforms.length === 0) {
@@ -54,18 +51,7 @@ export async function relocate(ctx, openSource, openTarget, options = {}) {
     }
 
     // 2. The rest of the graph.
-    let pending = exists ? [] : added.children;
-    while (pending.length) {
-      const fetched = [];
-      await runPool(pending, jobs, async (d) => fetched.push([d, await source.manifest(d, signal)]), controller);
-      pending = [];
-      for (const [d, child] of fetched) {
-        manifestBytes.set(d.digest, { ...child, mediaType: child.mediaType || d.mediaType });
-        added = walk.addChild(d, child.bytes);
-        if (!added.ok) throw new IrelError({ ...added.error, side: 'source' });
-        pending.push(...added.children);
-      }
-    }
+    const manifestBytes = await walkGraph(source, walk, root, { jobs, signal, controller, stopAtRoot: exists });
     const info = walk.summary();
     target.checkDigest(info.rootDigest);
     for (const n of walk.pushOrder()) if (!manifestBytes.has(n.digest)) manifestBytes.set(n.digest, n); // a filtered index
