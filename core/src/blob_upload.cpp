@@ -106,8 +106,11 @@ void BlobUpload::OnResponse(const HttpResponse& r) {
     case Step::Whole:
     case Step::Finish:
       if (r.status == 201 || r.status == 204) {
+        // A registry names what it stored by its canonical digest (docker-registry: sha256 for a
+        // blob pushed as sha512:…); only a digest of the same algorithm can be compared.
         const auto got = HeaderValue(r.headers, "Docker-Content-Digest");
-        if (!got.empty() && got != digest_) {
+        const auto algorithm = [](std::string_view d) { return d.substr(0, d.find(':')); };
+        if (!got.empty() && algorithm(got) == algorithm(digest_) && got != digest_) {
           state_ = State::Failed;
           error_ = Error{"DIGEST_MISMATCH", "target registry " + target_.registry + " stored " + std::string(got) +
                                                 " instead of " + digest_, Side::Target};
@@ -117,6 +120,11 @@ void BlobUpload::OnResponse(const HttpResponse& r) {
         state_ = State::Done;
         return;
       }
+      // A protocol rule, not a retry policy: a commit refused after an interruption means the
+      // session kept bytes of a broken request, which no resume can repair, so the blob goes
+      // again in a new session. Every interruption that leads here was already counted against
+      // the driver's retry policy (retry.js, options.retry); the bound only stops a registry that
+      // refuses every commit from looping, and stays 2 whatever the policy says.
       if (r.status == 400 && interruptions_ > 0 && restarts_ < 2) {
         ++restarts_;
         location_.clear();

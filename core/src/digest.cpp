@@ -66,4 +66,24 @@ Result<Digest> ParseDigest(std::string_view text) {
   return Digest{std::string(algorithm), std::string(hex)};
 }
 
+bool DigestAlgorithmSupported(std::string_view algorithm) { return HexLength(algorithm) != 0; }
+
+Error UnsupportedDigestAlgorithm(std::string_view algorithm) {
+  return Error{"DIGEST_ALGORITHM_UNSUPPORTED", "digest algorithm \"" + std::string(algorithm) +
+                                                   "\" is not supported (content is verified under sha256, sha384 or sha512)"};
+}
+
+Result<Digest> ParseDigestToVerify(std::string_view text) {
+  auto d = ParseDigest(text);
+  if (d) return d;
+  const auto colon = text.find(':');
+  const auto algorithm = colon == std::string_view::npos ? std::string_view() : text.substr(0, colon);
+  if (ValidAlgorithmSyntax(algorithm) && !DigestAlgorithmSupported(algorithm)) {
+    auto e = UnsupportedDigestAlgorithm(algorithm);
+    e.message = "cannot verify " + std::string(text) + ": " + e.message;
+    return e;
+  }
+  return d;
+}
+
 }  // namespace irel

@@ -2,41 +2,41 @@
 
 #include <utility>
 
-#include "irel/digest.hpp"
-
 namespace irel {
 
 Result<DigestVerifier> DigestVerifier::Create(std::string_view expected_digest, std::int64_t expected_size) {
-  const auto d = ParseDigest(expected_digest);
+  auto d = ParseDigestToVerify(expected_digest);
   if (!d) return d.error();
-  if (d->algorithm != "sha256") {
-    return Error{"DIGEST_UNSUPPORTED", "cannot verify " + d->String() + ": only sha256 digests are verified"};
-  }
-  return DigestVerifier(d->String(), expected_size);
+  auto hash = DigestHash::Create(d->algorithm);
+  if (!hash) return hash.error();
+  return DigestVerifier(std::move(d).value(), expected_size, std::move(hash).value());
 }
 
-DigestVerifier::DigestVerifier(std::string expected, std::int64_t expected_size)
-    : expected_(std::move(expected)), expected_size_(expected_size), sha_(std::make_unique<Sha256>()) {}
-
-DigestVerifier::DigestVerifier(DigestVerifier&&) noexcept = default;
-DigestVerifier& DigestVerifier::operator=(DigestVerifier&&) noexcept = default;
-DigestVerifier::~DigestVerifier() = default;
+DigestVerifier::DigestVerifier(Digest expected, std::int64_t expected_size, DigestHash hash)
+    : expected_(std::move(expected)), expected_size_(expected_size), hash_(std::move(hash)) {}
 
 void DigestVerifier::Update(const std::uint8_t* data, std::size_t size) {
-  sha_->Update(data, size);
+  hash_.Update(data, size);
   bytes_ += size;
 }
 
-Result<std::string> DigestVerifier::Finish(std::string_view what) {
-  const std::string got = "sha256:" + sha_->FinishHex();
-  if (expected_size_ >= 0 && bytes_ != static_cast<std::uint64_t>(expected_size_)) {
-    return Error{"SIZE_MISMATCH", std::string(what) + " is " + std::to_string(bytes_) + " bytes, expected " +
-                                      std::to_string(expected_size_) + " for " + expected_};
+Result<std::string> DigestVerifier::Finish(std::string_view what, Side side) {
+  return Judge(expected_, expected_size_, hash_.FinishDigest(), bytes_, what, side);
+}
+
+Result<std::string> DigestVerifier::Judge(const Digest& expected, std::int64_t expected_size,
+                                          std::string_view actual_digest, std::uint64_t actual_size,
+                                          std::string_view what, Side side) {
+  const std::string subject = side == Side::None ? std::string(what) : std::string(SideName(side)) + " " + std::string(what);
+  if (expected_size >= 0 && actual_size != static_cast<std::uint64_t>(expected_size)) {
+    return Error{"SIZE_MISMATCH", subject + " is " + std::to_string(actual_size) + " bytes; its descriptor says " +
+                                      std::to_string(expected_size) + " (" + expected.String() + ")", side};
   }
-  if (got != expected_) {
-    return Error{"DIGEST_MISMATCH", std::string(what) + " has digest " + got + ", expected " + expected_};
+  if (actual_digest != expected.String()) {
+    return Error{"DIGEST_MISMATCH", subject + " has content that hashes to " + std::string(actual_digest) + ", not " +
+                                        expected.String(), side};
   }
-  return got;
+  return expected.String();
 }
 
 }  // namespace irel

@@ -547,7 +547,7 @@ INSTANTIATE_TEST_SUITE_P(
                       VerifyCase{"wrong_digest", "sha256:" + Sha256Hex("other"), 10007, "DIGEST_MISMATCH"},
                       VerifyCase{"wrong_size", "sha256:" + Sha256Hex(RandomBytes(10007, 9)), 10000, "SIZE_MISMATCH"},
                       VerifyCase{"malformed", "sha256:abc", 1, "DIGEST_INVALID"},
-                      VerifyCase{"sha512", "sha512:" + std::string(128, 'a'), 1, "DIGEST_UNSUPPORTED"}),
+                      VerifyCase{"unsupported_algorithm", "md5:" + std::string(32, 'a'), 1, "DIGEST_ALGORITHM_UNSUPPORTED"}),
     [](const auto& info) { return std::string(info.param.label); });
 
 }  // namespace

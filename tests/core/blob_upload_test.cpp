@@ -162,6 +162,41 @@ INSTANTIATE_TEST_SUITE_P(
           BlobUpload::State::Failed, false, "LOCATION_INVALID"}),
     [](const auto& info) { return std::string(info.param.label); });
 
+struct CommitDigestCase {
+  const char* label;
+  std::string blob;    // the digest the blob is pushed under
+  std::string stored;  // the registry's Docker-Content-Digest
+  BlobUpload::State end;
+};
+
+class ComparesCommittedDigests : public ::testing::TestWithParam<CommitDigestCase> {};
+
+TEST_P(ComparesCommittedDigests, OnlyUnderTheSameAlgorithm) {
+  const auto& c = GetParam();
+  BlobUpload up(kTarget, c.blob, 10, {});
+  up.OnResponse(Resp(202, kOpen));
+  EXPECT_EQ(up.Next().url, S1 + "&digest=" + c.blob);
+  up.OnResponse(Resp(201, {{"Docker-Content-Digest", c.stored}}));
+  EXPECT_EQ(up.state(), c.end);
+  if (c.end == BlobUpload::State::Failed) EXPECT_EQ(up.error().code, "DIGEST_MISMATCH");
+}
+
+const std::string D512 = "sha512:" + std::string(128, '5');
+const std::string D384 = "sha384:" + std::string(96, '3');
+
+INSTANTIATE_TEST_SUITE_P(
+    Upload, ComparesCommittedDigests,
+    ::testing::Values(
+        // docker-registry 2.8 stores a blob pushed as sha512:… under its sha256 and says so.
+        CommitDigestCase{"sha512_blob_stored_as_canonical_sha256", D512, D, BlobUpload::State::Done},
+        CommitDigestCase{"sha384_blob_stored_as_canonical_sha256", D384, D, BlobUpload::State::Done},
+        CommitDigestCase{"sha512_blob_stored_as_itself", D512, D512, BlobUpload::State::Done},
+        CommitDigestCase{"sha512_blob_stored_as_another_sha512", D512, "sha512:" + std::string(128, '6'),
+                         BlobUpload::State::Failed},
+        CommitDigestCase{"sha256_blob_stored_as_another_sha256", D, "sha256:" + std::string(64, 'e'),
+                         BlobUpload::State::Failed}),
+    [](const auto& info) { return std::string(info.param.label); });
+
 TEST(Upload, RangeHeaders) {
   EXPECT_EQ(NextOffsetFromRange("0-1023"), 1024);
   EXPECT_EQ(NextOffsetFromRange("bytes=0-0"), 1);

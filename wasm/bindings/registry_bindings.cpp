@@ -2,9 +2,13 @@
 // the image walk. JavaScript performs every request these describe.
 #include <emscripten/bind.h>
 
+#include <memory>
+
 #include "convert.hpp"
 #include "irel/auth_challenge.hpp"
 #include "irel/blob_upload.hpp"
+#include "irel/digest.hpp"
+#include "irel/digest_verifier.hpp"
 #include "irel/hash.hpp"
 #include "irel/image_walk.hpp"
 #include "irel/manifest.hpp"
@@ -203,7 +207,7 @@ class Walk {
     val out = val::array();
     for (const auto& b : walk_.Blobs()) {
       val d = DescriptorObject(b.descriptor);
-      d.set("skipped", b.skipped_nondistributable);
+      d.set("foreign", b.foreign);
       out.call<void>("push", d);
     }
     return out;
@@ -285,19 +289,68 @@ class Planner {
 };
 
 // Bytes reach the hasher through a view of its own buffer (JavaScript copies with
-// Uint8Array.set), which is far faster than Embind's per-byte std::string conversion.
+// Uint8Array.set), which is far faster than Embind's per-byte std::string conversion. JavaScript
+// checks the algorithm first (checkHashAlgorithm); an unsupported one hashes nothing and gives "".
 class Hasher {
  public:
-  Hasher() : buf_(1 << 20) {}
-  void update(const std::string& bytes) { h_.Update(bytes); }
+  explicit Hasher(const std::string& algorithm) : buf_(1 << 20) {
+    auto h = DigestHash::Create(algorithm);
+    if (h) h_ = std::make_unique<DigestHash>(std::move(h).value());
+  }
+  void update(const std::string& bytes) {
+    if (h_) h_->Update(bytes);
+  }
   val view() const { return val(emscripten::typed_memory_view(buf_.size(), buf_.data())); }
-  void updateView(std::size_t n) { h_.Update(buf_.data(), std::min(n, buf_.size())); }
-  std::string digest() { return "sha256:" + h_.FinishHex(); }
+  void updateView(std::size_t n) {
+    if (h_) h_->Update(buf_.data(), std::min(n, buf_.size()));
+  }
+  std::string digest() { return h_ ? h_->FinishDigest() : ""; }
 
  private:
   std::vector<std::uint8_t> buf_;
-  Sha256 h_;
+  std::unique_ptr<DigestHash> h_;
 };
+
+// {ok} when content can be hashed under `algorithm`, else the DIGEST_ALGORITHM_UNSUPPORTED error.
+val CheckHashAlgorithm(const std::string& algorithm) {
+  if (DigestAlgorithmSupported(algorithm)) return OkObject();
+  return ErrorObject(UnsupportedDigestAlgorithm(algorithm));
+}
+
+// {ok, algorithm} for a digest content is about to be checked against; DIGEST_INVALID or
+// DIGEST_ALGORITHM_UNSUPPORTED otherwise.
+val DigestToVerify(const std::string& digest) {
+  const auto d = ParseDigestToVerify(digest);
+  if (!d) return ErrorObject(d.error());
+  val out = OkObject();
+  out.set("algorithm", d->algorithm);
+  return out;
+}
+
+// The verdict on content hashed in JavaScript (DigestVerifier::Judge): {ok, digest}, or
+// SIZE_MISMATCH / DIGEST_MISMATCH naming the side, the object, the actual and expected digests.
+// expectedSize < 0: not checked.
+val JudgeDigest(const std::string& expected, double expected_size, const std::string& actual, double actual_size,
+                const std::string& what, const std::string& side) {
+  const auto d = ParseDigestToVerify(expected);
+  if (!d) {
+    auto e = d.error();
+    e.side = ToSide(side);
+    return ErrorObject(e);
+  }
+  const auto r = DigestVerifier::Judge(*d, static_cast<std::int64_t>(expected_size), actual,
+                                       static_cast<std::uint64_t>(actual_size), what, ToSide(side));
+  if (!r) return ErrorObject(r.error());
+  val out = OkObject();
+  out.set("digest", *r);
+  return out;
+}
+
+// One-shot "algorithm:hex" of bytes ("" for an unsupported algorithm).
+std::string HashBytes(const std::string& algorithm, const std::string& bytes) {
+  const auto r = HashDigest(algorithm, bytes);
+  return r ? *r : "";
+}
 
 std::string Accept() { return std::string(media_type::ManifestAccept()); }
 std::string Sha256Digest(const std::string& bytes) { return "sha256:" + Sha256Hex(bytes); }
@@ -319,6 +372,10 @@ EMSCRIPTEN_BINDINGS(irel_registry) {
   emscripten::function("parsePlatform", &CheckPlatform);
   emscripten::function("manifestAccept", &Accept);
   emscripten::function("sha256Digest", &Sha256Digest);
+  emscripten::function("hashDigest", &HashBytes);
+  emscripten::function("checkHashAlgorithm", &CheckHashAlgorithm);
+  emscripten::function("digestToVerify", &DigestToVerify);
+  emscripten::function("judgeDigest", &JudgeDigest);
   emscripten::class_<Upload>("BlobUpload")
       .constructor<const emscripten::val&, const std::string&, double, const std::string&, double, double>()
       .function("state", &Upload::state)
@@ -342,8 +399,8 @@ EMSCRIPTEN_BINDINGS(irel_registry) {
       .function("blobs", &Walk::blobs)
       .function("pushOrder", &Walk::pushOrder)
       .function("summary", &Walk::summary);
-  emscripten::class_<Hasher>("Sha256")
-      .constructor<>()
+  emscripten::class_<Hasher>("DigestHash")
+      .constructor<const std::string&>()
       .function("update", &Hasher::update)
       .function("view", &Hasher::view)
       .function("updateView", &Hasher::updateView)

@@ -1,8 +1,9 @@
 // How the package does I/O in browsers and workers: fetch (optionally through the forwarding
-// proxy), credentials only from options (kept in memory), SHA-256 by WebCrypto where it can and
-// in WebAssembly otherwise, upload bodies as Blobs.
+// proxy), credentials only from options (kept in memory), digests (SHA-256/384/512) by WebCrypto
+// where it can and in WebAssembly otherwise, upload bodies as Blobs.
 import { optionCredentials } from './irel.js';
 import { byteBudget } from './registry/byte-budget.js';
+import { requireHashAlgorithm } from './registry/digest-check.js';
 import { createFetchTransport } from './registry/transport-fetch.js';
 
 // Upload bodies as Blobs built piece by piece: each piece's bytes move to the browser's blob
@@ -20,16 +21,21 @@ function blobBody() {
 // whole budget streams instead.
 const WHOLE_BUDGET = 256 << 20;
 
-async function digestWhole(bytes) {
-  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  let hex = '';
-  for (const b of d) hex += b.toString(16).padStart(2, '0');
-  return `sha256:${hex}`;
-}
+const WEBCRYPTO_NAMES = { sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' };
 
 export function browserEnv(core) {
-  const newHash = () => {
-    let h = new core.Sha256();
+  // One-shot, native and off this thread; the algorithm from the digest as newHash's.
+  async function digestWhole(bytes, algorithm = 'sha256') {
+    requireHashAlgorithm(core, algorithm);
+    const d = new Uint8Array(await crypto.subtle.digest(WEBCRYPTO_NAMES[algorithm], bytes));
+    let hex = '';
+    for (const b of d) hex += b.toString(16).padStart(2, '0');
+    return `${algorithm}:${hex}`;
+  }
+  // The one hashing entry point (see env-node.js): the wasm Crypto++ hasher, streaming.
+  const newHash = (algorithm = 'sha256') => {
+    requireHashAlgorithm(core, algorithm);
+    let h = new core.DigestHash(algorithm);
     return {
       update: (bytes) => {
         for (let at = 0; at < bytes.length; at += 1 << 20) {
@@ -62,6 +68,9 @@ export function browserEnv(core) {
     // into memory, within a budget. Other blobs stream through the wasm hash.
     digestWhole: globalThis.crypto?.subtle ? digestWhole : undefined,
     wholeBudget: byteBudget(WHOLE_BUDGET),
-    hashBytes: (bytes) => core.sha256Digest(bytes),
+    hashBytes: (bytes, algorithm = 'sha256') => {
+      requireHashAlgorithm(core, algorithm);
+      return core.hashDigest(algorithm, bytes);
+    },
   };
 }

@@ -1,6 +1,7 @@
 // How the package does I/O in Node: node:http(s) with keep-alive, custom CAs and TLS options;
 // credentials from options first, then the Docker config file and its credential helpers;
-// SHA-256 from node:crypto (hardware accelerated, several times faster than portable code).
+// digests (SHA-256/384/512) from node:crypto (hardware accelerated, several times faster than
+// portable code).
 import { createHash } from 'node:crypto';
 
 import { optionCredentials } from './irel.js';
@@ -11,9 +12,18 @@ import { nodeFileReader } from './node/archive-source.js';
 import { createDockerCredentials } from './node/credentials.js';
 import { findInLayout, layoutSource, layoutTarget } from './node/layout-place.js';
 import { createNodeTransport } from './node/transport.js';
+import { requireHashAlgorithm } from './registry/digest-check.js';
 
-export function nodeEnv() {
+export function nodeEnv(core) {
   let docker;
+  // The one hashing entry point: algorithm from the digest ('sha256' | 'sha384' | 'sha512'; the
+  // core says which exist, so node:crypto's others, md5 or sha1, are refused with
+  // DIGEST_ALGORITHM_UNSUPPORTED). No algorithm: sha256, for callers that predate the argument.
+  const newHash = (algorithm = 'sha256') => {
+    requireHashAlgorithm(core, algorithm);
+    const h = createHash(algorithm);
+    return { update: (bytes) => { h.update(bytes); }, digest: () => `${algorithm}:${h.digest('hex')}` };
+  };
   return {
     probeSchemes: true,
     layout: { findInLayout, layoutSource, layoutTarget },
@@ -41,10 +51,11 @@ export function nodeEnv() {
         return docker.get(registry);
       };
     },
-    newHash: () => {
-      const h = createHash('sha256');
-      return { update: (bytes) => h.update(bytes), digest: () => `sha256:${h.digest('hex')}` };
+    newHash,
+    hashBytes: (bytes, algorithm) => {
+      const h = newHash(algorithm);
+      h.update(bytes);
+      return h.digest();
     },
-    hashBytes: (bytes) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
   };
 }

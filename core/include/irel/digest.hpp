@@ -19,4 +19,15 @@ struct Digest {
 // Error codes: DIGEST_INVALID (format, unsupported algorithm or wrong length; the message says which).
 Result<Digest> ParseDigest(std::string_view text);
 
+// A digest that content is about to be checked against: ParseDigest's rules, except that a
+// well-formed algorithm other than sha256, sha384 and sha512 is DIGEST_ALGORITHM_UNSUPPORTED
+// (content irel cannot check, rather than a malformed digest); the message names the algorithm.
+Result<Digest> ParseDigestToVerify(std::string_view text);
+
+// Whether content can be hashed and checked under `algorithm` ("sha256", "sha384", "sha512").
+bool DigestAlgorithmSupported(std::string_view algorithm);
+
+// The DIGEST_ALGORITHM_UNSUPPORTED error naming `algorithm` (for hashers asked for another one).
+Error UnsupportedDigestAlgorithm(std::string_view algorithm);
+
 }  // namespace irel

@@ -1,28 +1,29 @@
 // Reads one blob from a file in the byte ranges a target asks for, hashing every byte in order
-// and checking size and digest when the last byte is read, before it is handed out.
+// and checking size and digest (any algorithm: digest-check.js) when the last byte is read,
+// before it is handed out.
 import { open } from 'node:fs/promises';
 
 import { IrelError } from '../errors.js';
+import { verifier } from '../registry/digest-check.js';
 
 const PIECE = 1 << 20;
 
 export class FileBlobReader {
   #path;
   #descriptor;
-  #newHash;
   #side;
   #file = null;
-  #hash;
+  #verifier;
   #pos = 0; // bytes hashed, always a prefix of the file
   #total = 0;
   onBytes = () => {};
 
-  constructor({ path, descriptor, newHash, side = 'source' }) {
+  /** ctx: { core, newHash } for the verifier; where: how errors name the file's place ('in layout DIR'). */
+  constructor({ ctx, path, descriptor, side = 'source', where = 'in the layout' }) {
     this.#path = path;
     this.#descriptor = descriptor;
-    this.#newHash = newHash;
-    this.#hash = newHash();
     this.#side = side;
+    this.#verifier = verifier(ctx, descriptor, side, `blob ${descriptor.digest} ${where}`);
   }
 
   async read(offset, length) {
@@ -38,7 +39,7 @@ export class FileBlobReader {
   async *stream(offset, length) {
     await this.#open();
     if (offset < this.#pos) {
-      this.#hash = this.#newHash(); // rewound: hash again from the start
+      this.#verifier.reset(); // rewound: hash again from the start
       this.#pos = 0;
     }
     while (this.#pos < offset) await this.#piece(Math.min(PIECE, offset - this.#pos)); // hashed, not handed out
@@ -57,11 +58,11 @@ export class FileBlobReader {
       throw new IrelError({ code: 'BLOB_SIZE_MISMATCH', side: this.#side,
         message: `blob ${this.#descriptor.digest} (${this.#path}) is ${this.#pos + bytesRead} bytes; its descriptor says ${this.#descriptor.size}` });
     }
-    this.#hash.update(buf);
+    this.#verifier.update(buf);
     this.#pos += n;
     this.#total += n;
     this.onBytes(this.#total);
-    if (this.#pos === this.#descriptor.size) await this.#verifyEnd();
+    if (this.#pos === this.#descriptor.size) this.#verifier.finish();
     return buf;
   }
 
@@ -80,15 +81,8 @@ export class FileBlobReader {
     }
   }
 
-  async #verifyEnd() {
-    const digest = this.#hash.digest();
-    if (digest !== this.#descriptor.digest) {
-      throw new IrelError({ code: 'DIGEST_MISMATCH', side: this.#side,
-        message: `blob ${this.#descriptor.digest} in the layout hashes to ${digest}: nothing was committed` });
-    }
-  }
-
   async close() {
+    this.#verifier.dispose();
     await this.#file?.close();
     this.#file = null;
   }

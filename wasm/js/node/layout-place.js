@@ -5,6 +5,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { IrelError } from '../errors.js';
+import { checkBytes } from '../registry/digest-check.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { FileBlobReader } from './file-blob-reader.js';
 
@@ -42,10 +43,7 @@ async function readManifest(ctx, dir, descriptor, side) {
   const path = blobPath(ctx.core, dir, descriptor.digest, side);
   const bytes = await readOrNull(path);
   if (!bytes) fail({ code: 'MANIFEST_UNKNOWN', message: `manifest ${descriptor.digest} is missing from ${dir}` }, side);
-  const digest = ctx.hashBytes(bytes);
-  if (digest !== descriptor.digest || (descriptor.size !== undefined && bytes.length !== descriptor.size)) {
-    fail({ code: 'DIGEST_MISMATCH', message: `manifest ${descriptor.digest} in ${dir} hashes to ${digest} (${bytes.length} bytes)` }, side);
-  }
+  const digest = checkBytes(ctx, bytes, descriptor, side, `manifest ${descriptor.digest} in ${dir}`);
   return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), digest, mediaType: descriptor.mediaType };
 }
 
@@ -64,7 +62,7 @@ export async function layoutSource(ctx, dir, ref) {
     reference: `${dir}:${ref}`,
     root: () => readManifest(ctx, dir, descriptor, 'source'),
     manifest: (d) => readManifest(ctx, dir, d, 'source'),
-    reader: (d) => new FileBlobReader({ path: blobPath(ctx.core, dir, d.digest, 'source'), descriptor: d, newHash: ctx.newHash }),
+    reader: (d) => new FileBlobReader({ ctx, path: blobPath(ctx.core, dir, d.digest, 'source'), descriptor: d, where: `in ${dir}` }),
   };
 }
 

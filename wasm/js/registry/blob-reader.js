@@ -1,8 +1,10 @@
 // Reads one source blob as a stream in the byte ranges an upload asks for, hashing every byte
-// once, resuming an interrupted download with a Range request, and verifying size and digest
-// when the last byte has been read, before that byte is sent anywhere.
+// once, resuming an interrupted download with a Range request (under the retry policy,
+// retry.js), and verifying size and digest (any algorithm: digest-check.js) when the last byte
+// has been read, before that byte is sent anywhere.
 import { IrelError } from '../errors.js';
-import { backoffMs, sleep } from './retry.js';
+import { verifier } from './digest-check.js';
+import { isRetryableError } from './retry.js';
 
 const BODY_PIECE = 4 << 20; // bytes held in JS memory at a time while body() builds a body
 
@@ -10,8 +12,7 @@ export class BlobReader {
   #client;
   #url;
   #descriptor;
-  #hash;
-  #newHash;
+  #verifier;
   #newBody;
   #digestWhole;
   #wholeBudget;
@@ -30,25 +31,27 @@ export class BlobReader {
   #buffer = null; // reused for each range read: fresh 16 MiB buffers cost page faults
 
   /**
+   * ctx: newHash(algorithm) and core (for the verifier), and optionally newBody and digestWhole
+   * with wholeBudget. client: the source's RegistryClient (its retry policy is the reader's).
    * newBody (optional): () => { add(bytes), finish() -> body with slice(start, end) }, a way to
    * build a request body that keeps its bytes outside JS memory (a Blob in browsers). With it,
    * the reader offers body().
-   * digestWhole (optional, with wholeBudget: { async reserve(n) -> bool, release(n) }): async (bytes) =>
-   * 'sha256:…', a faster one-shot hash (WebCrypto's: native, off the worker's thread). While the
-   * budget (shared by the blobs in flight) has room for the blob, body() reads it whole into
-   * memory, hashes it once and serves every range from it; otherwise it streams through newHash.
+   * digestWhole (optional, with wholeBudget: { async reserve(n) -> bool, release(n) }): async
+   * (bytes, algorithm) => 'algorithm:…', a faster one-shot hash (WebCrypto's: native, off the
+   * worker's thread). While the budget (shared by the blobs in flight) has room for the blob,
+   * body() reads it whole into memory, hashes it once and serves every range from it; otherwise
+   * it streams through newHash.
    */
-  constructor({ client, url, descriptor, newHash, newBody, digestWhole, wholeBudget, signal }) {
+  constructor({ ctx, client, url, descriptor, signal }) {
     this.#signal = signal;
-    this.#newBody = newBody;
-    this.#digestWhole = digestWhole;
-    this.#wholeBudget = wholeBudget;
-    if (!newBody) this.body = undefined;
+    this.#newBody = ctx.newBody;
+    this.#digestWhole = ctx.digestWhole;
+    this.#wholeBudget = ctx.wholeBudget;
+    if (!this.#newBody) this.body = undefined;
     this.#client = client;
     this.#url = url;
     this.#descriptor = descriptor;
-    this.#newHash = newHash;
-    this.#hash = newHash();
+    this.#verifier = verifier(ctx, descriptor, 'source', `blob ${descriptor.digest}`);
   }
 
   /** The bytes [offset, offset+length): valid until the next read() or close(). */
@@ -92,10 +95,10 @@ export class BlobReader {
     return body;
   }
 
-  // Only from the start of a fresh stream, for a SHA-256 digest, and while the budget has room.
+  // Only from the start of a fresh stream, and while the budget has room.
   async #mayReadWhole() {
-    const { digest, size } = this.#descriptor;
-    if (!this.#digestWhole || !this.#wholeBudget || !digest.startsWith('sha256:') || this.#pos > 0 || this.#carry) return false;
+    const { size } = this.#descriptor;
+    if (!this.#digestWhole || !this.#wholeBudget || this.#pos > 0 || this.#carry) return false;
     if (!(await this.#wholeBudget.reserve(size))) return false;
     this.#reserved = size;
     return true;
@@ -111,7 +114,7 @@ export class BlobReader {
       this.#hashing = true;
     }
     await this.#closeStream();
-    this.#checkDigest(await this.#digestWhole(bytes));
+    this.#verifier.judge(await this.#digestWhole(bytes, this.#verifier.algorithm), bytes.length);
     this.#whole = bytes;
   }
 
@@ -162,7 +165,7 @@ export class BlobReader {
 
   /** Releases the source stream (after a mount, a failure, or a cancel). */
   close() {
-    this.#hash.dispose?.(); // a hash never finished (mounted, failed, or hashed whole) holds wasm memory
+    this.#verifier.dispose(); // a hash never finished (mounted, failed, or hashed whole) holds wasm memory
     this.#wholeBudget?.release(this.#reserved);
     this.#reserved = 0;
     this.#whole = null;
@@ -174,8 +177,7 @@ export class BlobReader {
 
   async #restart() {
     await this.#closeStream();
-    this.#hash.dispose?.();
-    this.#hash = this.#newHash();
+    this.#verifier.reset();
     this.#pos = 0;
     this.#carry = null;
     this.#last = null;
@@ -203,12 +205,16 @@ export class BlobReader {
     return out;
   }
 
-  // The next chunk of the stream (hashed), reopening it from #pos after a failure.
+  // The next chunk of the stream (hashed), reopening it from #pos after a failure: the retry
+  // policy counts the failures since bytes last arrived.
   async #nextChunk() {
-    for (let attempt = 0; ; attempt++) {
+    const retrying = this.#client.retrying(this.#signal);
+    for (;;) {
       try {
         if (!this.#iterator) {
-          await this.#open();
+          const res = await this.#request();
+          if (await retrying.again({ response: res })) continue;
+          await this.#open(res);
           if (this.#carry) {
             const carried = this.#carry; // already hashed while skipping a Range-less answer
             this.#carry = null;
@@ -232,23 +238,27 @@ export class BlobReader {
             side: 'source',
           });
         }
-        if (this.#hashing) this.#hash.update(chunk);
+        if (this.#hashing) this.#verifier.update(chunk);
         this.#pos += chunk.length;
         this.#total += chunk.length;
         this.onBytes(this.#total);
         return chunk;
       } catch (e) {
-        if (e instanceof IrelError || this.#signal?.aborted) throw e;
+        if (this.#signal?.aborted || !isRetryableError(e)) throw e;
         await this.#closeStream();
-        if (attempt + 1 >= 5) throw this.#client.networkError(e, { method: 'GET', url: this.#url });
-        await sleep(backoffMs(attempt, null), this.#signal);
+        if (await retrying.again({ error: e })) continue;
+        throw e instanceof IrelError ? e : this.#client.networkError(e, { method: 'GET', url: this.#url });
       }
     }
   }
 
-  async #open() {
+  // One GET from #pos; the loop above retries it (network errors, retryable statuses).
+  #request() {
     const headers = this.#pos > 0 ? { Range: `bytes=${this.#pos}-` } : {};
-    const res = await this.#client.send({ method: 'GET', url: this.#url, headers });
+    return this.#client.send({ method: 'GET', url: this.#url, headers }, { retry: false });
+  }
+
+  async #open(res) {
     if (res.status !== 200 && res.status !== 206) {
       throw await this.#client.error(res, 'GET', `blob ${this.#descriptor.digest}`);
     }
@@ -261,7 +271,7 @@ export class BlobReader {
         if (done) break;
         if (value.length > skip) {
           this.#carry = value.subarray(skip);
-          if (this.#hashing) this.#hash.update(this.#carry);
+          if (this.#hashing) this.#verifier.update(this.#carry);
           this.#pos += this.#carry.length;
           skip = 0;
         } else {
@@ -273,18 +283,7 @@ export class BlobReader {
   }
 
   async #verifyEnd() {
-    const digest = this.#hash.digest();
     await this.#closeStream();
-    this.#checkDigest(digest);
-  }
-
-  #checkDigest(digest) {
-    if (digest !== this.#descriptor.digest) {
-      throw new IrelError({
-        code: 'DIGEST_MISMATCH',
-        message: `source blob ${this.#descriptor.digest} has content that hashes to ${digest}: nothing was committed`,
-        side: 'source',
-      });
-    }
+    this.#verifier.finish();
   }
 }

@@ -5,7 +5,7 @@
 // errors, logs or progress events.
 import { IrelError } from '../errors.js';
 import { mayCarryCredentials, realmAllowed } from './credential-scope.js';
-import { backoffMs, DEFAULT_RETRY, sleep } from './retry.js';
+import { attemptsUsedUp, DEFAULT_RETRY, Retry } from './retry.js';
 
 const textEncoder = new TextEncoder();
 
@@ -60,7 +60,8 @@ export class RegistryClient {
    */
   async send(request, { body = null, retry = true } = {}) {
     let refreshed = false;
-    for (let attempt = 0; ; attempt++) {
+    const retrying = this.retrying();
+    for (;;) {
       const headers = { ...request.headers };
       // An upload Location or other URL on another origin gets no credentials of this registry.
       const own = mayCarryCredentials(this.#origin, request.url, this.#transport.upstreamOf);
@@ -71,28 +72,25 @@ export class RegistryClient {
       } catch (e) {
         if (this.#signal?.aborted) throw this.#signal.reason;
         if (e instanceof IrelError) throw e; // from a streamed body: the source side failed
-        if (!retry || attempt + 1 >= this.#retry.attempts) throw this.networkError(e, request);
-        await sleep(backoffMs(attempt, null, this.#retry), this.#signal);
-        continue;
+        if (!retry) throw this.networkError(e, request); // the caller's loop decides
+        if (await retrying.again({ error: e })) continue;
+        throw attemptsUsedUp(this.networkError(e, request));
       }
       if (res.status === 401 && !refreshed && own) {
         const challenge = res.header('WWW-Authenticate');
         await res.drain();
         refreshed = true;
-        if (await this.#authenticate(challenge, headers.Authorization)) {
-          attempt--; // answering a challenge is not a retry
-          continue;
-        }
+        if (await this.#authenticate(challenge, headers.Authorization)) continue; // answering a challenge is not a retry
         return res; // no credentials that could help: the caller reports UNAUTHORIZED
       }
-      if (retry && this.#core.isRetryableStatus(res.status) && attempt + 1 < this.#retry.attempts) {
-        const retryAfter = res.header('Retry-After');
-        await res.drain();
-        await sleep(backoffMs(attempt, retryAfter, this.#retry), this.#signal);
-        continue;
-      }
+      if (retry && await retrying.again({ response: res })) continue;
       return res;
     }
+  }
+
+  /** The retries of one operation against this registry, under the `retry` option (retry.js). */
+  retrying(signal = this.#signal) {
+    return new Retry(this.#retry, { core: this.#core, signal });
   }
 
   /** An IrelError for a failed response, with the registry's own error code. */
@@ -192,22 +190,17 @@ export class RegistryClient {
       if (creds?.username !== undefined) headers.Authorization = `Basic ${base64(`${creds.username}:${creds.password}`)}`;
       request = { method: 'GET', url: built.url, headers, body: null };
     }
-    for (let attempt = 0; ; attempt++) {
+    const retrying = this.retrying();
+    for (;;) {
       let res;
       try {
         res = await this.#transport.send({ ...request, signal: this.#signal });
       } catch (e) {
         if (this.#signal?.aborted) throw this.#signal.reason;
-        if (attempt + 1 >= this.#retry.attempts) throw this.networkError(e, request);
-        await sleep(backoffMs(attempt, null, this.#retry), this.#signal);
-        continue;
+        if (await retrying.again({ error: e })) continue;
+        throw attemptsUsedUp(this.networkError(e, request));
       }
-      if (this.#core.isRetryableStatus(res.status) && attempt + 1 < this.#retry.attempts) {
-        const retryAfter = res.header('Retry-After');
-        await res.drain();
-        await sleep(backoffMs(attempt, retryAfter, this.#retry), this.#signal);
-        continue;
-      }
+      if (await retrying.again({ response: res })) continue;
       if (res.status !== 200) {
         await res.drain();
         const code = res.status === 401 || res.status === 403 ? 'UNAUTHORIZED' : 'AUTH_TOKEN_FAILED';
@@ -218,7 +211,15 @@ export class RegistryClient {
           side: this.side,
         });
       }
-      const token = this.#core.parseTokenResponse(await res.text(1 << 20));
+      let text;
+      try {
+        text = await res.text(1 << 20);
+      } catch (e) {
+        if (this.#signal?.aborted) throw this.#signal.reason;
+        if (await retrying.again({ error: e })) continue; // cut mid-body: ask again
+        throw attemptsUsedUp(this.networkError(e, request));
+      }
+      const token = this.#core.parseTokenResponse(text);
       if (!token.ok) throw new IrelError({ ...token.error, side: this.side });
       return token;
     }

@@ -3,14 +3,16 @@ import { makeClient, resolveSide } from './endpoint.js';
 import { fetchManifest } from './image-source.js';
 
 export async function imageDigest(ctx, text, options = {}) {
-  const { core } = ctx;
   const src = await resolveSide(ctx, text, 'source');
   const client = makeClient(ctx, src, 'source', [`repository:${src.repository}:pull`], options.signal);
   const ref = src.digest || src.tag || 'latest';
-  const head = await fetchManifest({ core, client, endpoint: src, ref, hashBytes: ctx.hashBytes, method: 'HEAD' });
-  if (head?.digest?.startsWith('sha256:') && (!src.digest || head?.digest === src.digest)) return head.digest;
+  const head = await fetchManifest({ ctx, client, endpoint: src, ref, method: 'HEAD' });
+  // The registry's header, when it is a digest irel could check (any supported algorithm) and
+  // agrees with the digest the reference names, if it names one.
+  const usable = head?.digest && ctx.core.digestToVerify(head.digest).ok;
+  if (usable && (!src.digest || head.digest === src.digest)) return head.digest;
   // No usable header: hash the bytes ourselves (also verifies a digest the reference names).
-  const got = await fetchManifest({ core, client, endpoint: src, ref, hashBytes: ctx.hashBytes,
+  const got = await fetchManifest({ ctx, client, endpoint: src, ref,
     expected: src.digest ? { digest: src.digest } : undefined });
   return got.digest;
 }

@@ -1,53 +1,77 @@
-// Fetching manifests from a registry as bytes, verified against the digest that names them.
+// Fetching manifests from a registry as bytes, verified against the digest that names them (any
+// algorithm it names: digest-check.js) and against the registry's Docker-Content-Digest.
 import { IrelError } from '../errors.js';
+import { checkBytes, digestOf } from './digest-check.js';
+import { isRetryableError } from './retry.js';
 
 const MANIFEST_LIMIT = 4 << 20; // the distribution registry's own limit
 
-export async function fetchManifest({ core, client, endpoint, ref, expected, hashBytes, method = 'GET' }) {
+// The algorithm of a Docker-Content-Digest header irel can check, or null (absent, malformed, or
+// one it cannot hash: such a header is not evidence either way).
+function headerAlgorithm(core, header) {
+  if (!header) return null;
+  const r = core.digestToVerify(header);
+  return r.ok ? r.algorithm : null;
+}
+
+/**
+ * ctx: { core, newHash }; expected: { digest, size? } when a digest names the manifest. Returns
+ * { bytes, digest, mediaType } (HEAD: { digest, mediaType, size } from the headers, or null).
+ */
+export async function fetchManifest({ ctx, client, endpoint, ref, expected, method = 'GET' }) {
+  const { core } = ctx;
   const url = core.endpointUrl(endpoint, 'manifest', ref, '');
-  const res = await client.send({ method, url, headers: { Accept: core.manifestAccept() } });
   const what = `manifest ${endpoint.repository}${ref.includes(':') ? '@' : ':'}${ref}`;
-  if (res.status !== 200 && method === 'HEAD') {
-    await res.drain();
-    return null; // a HEAD answer has no error body: the caller's GET will say what is wrong
+  // One operation under the retry policy: the request and its body (a body cut short is asked again).
+  const retrying = client.retrying();
+  let res;
+  let bytes;
+  for (;;) {
+    try {
+      res = await client.send({ method, url, headers: { Accept: core.manifestAccept() } }, { retry: false });
+    } catch (e) {
+      if (isRetryableError(e) && await retrying.again({ error: e })) continue;
+      throw e;
+    }
+    if (await retrying.again({ response: res })) continue;
+    if (res.status !== 200 && method === 'HEAD') {
+      await res.drain();
+      return null; // a HEAD answer has no error body: the caller's GET will say what is wrong
+    }
+    if (res.status !== 200) throw await client.error(res, method, what);
+    if (method === 'HEAD') {
+      await res.drain();
+      return { digest: res.header('Docker-Content-Digest'), mediaType: res.header('Content-Type'), size: Number(res.header('Content-Length')) };
+    }
+    try {
+      bytes = await res.bytes(MANIFEST_LIMIT);
+      break;
+    } catch (e) {
+      if (e instanceof RangeError) {
+        throw new IrelError({ code: 'MANIFEST_INVALID', message: `${client.side} ${what} is larger than 4 MiB`, side: client.side });
+      }
+      if (await retrying.again({ error: e })) continue;
+      throw client.networkError(e, { method, url });
+    }
   }
-  if (res.status !== 200) throw await client.error(res, method, what);
   const headerDigest = res.header('Docker-Content-Digest');
   const mediaType = res.header('Content-Type');
-  if (method === 'HEAD') {
-    await res.drain();
-    return { digest: headerDigest, mediaType, size: Number(res.header('Content-Length')) };
-  }
-  let bytes;
-  try {
-    bytes = await res.bytes(MANIFEST_LIMIT);
-  } catch (e) {
-    if (e instanceof RangeError) {
-      throw new IrelError({ code: 'MANIFEST_INVALID', message: `${client.side} ${what} is larger than 4 MiB`, side: client.side });
-    }
-    throw client.networkError(e, { method, url });
-  }
   // Schema 1 digests cover a payload inside the signed bytes, so say what it is before hashing.
   const parsed = core.parseManifest(bytes, mediaType);
   if (!parsed.ok && parsed.error.code === 'MANIFEST_SCHEMA1_UNSUPPORTED') {
     throw new IrelError({ ...parsed.error, message: `${client.side} ${what}: ${parsed.error.message}`, side: client.side });
   }
-  const digest = hashBytes(bytes);
-  const mismatch = (want, from) => new IrelError({
-    code: 'DIGEST_MISMATCH',
-    message: `${client.side} registry ${endpoint.registry} served ${what} whose bytes hash to ${digest}, not ${want} (${from})`,
-    side: client.side,
-  });
-  if (expected?.digest && expected.digest !== digest) throw mismatch(expected.digest, 'the digest that names it');
-  if (headerDigest && headerDigest.startsWith('sha256:') && headerDigest !== digest) {
-    throw mismatch(headerDigest, 'its Docker-Content-Digest header');
-  }
-  if (expected?.size !== undefined && expected.size !== bytes.length) {
-    throw new IrelError({
-      code: 'MANIFEST_INVALID',
-      message: `${client.side} ${what} is ${bytes.length} bytes; its descriptor says ${expected.size}`,
-      side: client.side,
-    });
+  const from = `${what} from registry ${endpoint.registry}`;
+  const headerAlg = headerAlgorithm(core, headerDigest);
+  // Named by a digest: the bytes must hash to it. Named by a tag: the digest is the bytes' under
+  // the header's algorithm (the registry's canonical one), else sha256.
+  const digest = expected?.digest
+    ? checkBytes(ctx, bytes, expected, client.side, from)
+    : digestOf(ctx, bytes, headerAlg ?? 'sha256');
+  // The header is checked under its own algorithm, which may differ from the one naming the
+  // manifest (docker-registry answers sha256 whatever the reference said).
+  if (headerAlg && headerDigest !== digest) {
+    checkBytes(ctx, bytes, headerDigest, client.side, `${from} (by its Docker-Content-Digest header)`);
   }
   return { bytes, digest, mediaType };
 }

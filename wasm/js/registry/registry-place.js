@@ -3,7 +3,7 @@ import { IrelError } from '../errors.js';
 import { BlobReader } from './blob-reader.js';
 import { makeClient, resolveSide } from './endpoint.js';
 import { fetchManifest } from './image-source.js';
-import { backoffMs, DEFAULT_RETRY, sleep } from './retry.js';
+import { isRetryableError } from './retry.js';
 
 const MiB = 1 << 20;
 
@@ -15,13 +15,11 @@ export async function registrySource(ctx, text, signal) {
     kind: 'registry',
     endpoint: ep,
     reference: ep.reference,
-    root: () => fetchManifest({ core, client, endpoint: ep, ref: ep.digest || ep.tag || 'latest',
-      expected: ep.digest ? { digest: ep.digest } : undefined, hashBytes: ctx.hashBytes }),
-    manifest: (d) => fetchManifest({ core, client, endpoint: ep, ref: d.digest,
-      expected: { digest: d.digest, size: d.size }, hashBytes: ctx.hashBytes }),
-    reader: (d, readSignal) => new BlobReader({ client, url: core.endpointUrl(ep, 'blob', d.digest, ''), descriptor: d,
-      newHash: ctx.newHash, newBody: ctx.newBody,
-      digestWhole: ctx.digestWhole, wholeBudget: ctx.wholeBudget, signal: readSignal }),
+    root: () => fetchManifest({ ctx, client, endpoint: ep, ref: ep.digest || ep.tag || 'latest',
+      expected: ep.digest ? { digest: ep.digest } : undefined }),
+    manifest: (d) => fetchManifest({ ctx, client, endpoint: ep, ref: d.digest, expected: { digest: d.digest, size: d.size } }),
+    reader: (d, readSignal) => new BlobReader({ ctx, client, url: core.endpointUrl(ep, 'blob', d.digest, ''), descriptor: d,
+      signal: readSignal }),
   };
 }
 
@@ -121,8 +119,9 @@ async function pushBlob(ctx, { client, dst, mountFrom, d, reader, progress, sign
       show(streaming ? read : buffered());
     };
   }
-  const retry = ctx.retry ?? DEFAULT_RETRY;
-  let failures = 0;
+  // The retry policy (retry.js) counts every interruption of this blob's requests; the core
+  // decides where each resumes.
+  const retrying = client.retrying(signal);
   try {
     while (upload.state() === 'pending') {
       const req = upload.next();
@@ -137,20 +136,16 @@ async function pushBlob(ctx, { client, dst, mountFrom, d, reader, progress, sign
       try {
         res = await client.send({ method: req.method, url: req.url, headers }, { body, retry: false });
       } catch (e) {
-        if (signal.aborted || (e instanceof IrelError && e.code !== 'NETWORK_ERROR')) throw e; // e.g. the source failed
-        if (++failures >= retry.attempts) throw e;
+        if (signal.aborted || !isRetryableError(e)) throw e; // e.g. the source failed
+        if (!(await retrying.again({ error: e }))) throw e;
         upload.onInterrupted();
-        await sleep(backoffMs(failures, null, retry), signal);
         continue;
       }
-      if (core.isRetryableStatus(res.status)) {
-        const retryAfter = res.header('Retry-After');
-        if (++failures >= retry.attempts) throw await client.error(res, req.method, `blob ${digest}`);
-        await res.drain();
+      if (await retrying.again({ response: res })) {
         upload.onInterrupted();
-        await sleep(backoffMs(failures, retryAfter, retry), signal);
         continue;
       }
+      if (core.isRetryableStatus(res.status)) throw await client.error(res, req.method, `blob ${digest}`); // attempts used up
       const text = res.status >= 400 ? await res.text() : '';
       if (res.status < 400) await res.drain();
       upload.onResponse(res.status, res.headerPairs(), text);
