@@ -2,10 +2,6 @@
 // live in this module's memory only (reloading forgets them) and go to the worker with each job.
 import { $ } from './render.js';
 
-// Hosts of Docker Hub's API that people copy from URLs and error messages; image references never
-// spell Docker Hub so (the library's parse maps index.docker.io, the one reference spelling).
-const HUB_API_HOSTS = new Set(['registry-1.docker.io', 'registry.hub.docker.com']);
-
 /**
  * setupConnection(app, { onProxyChange }) -> { proxyBase(), registryArgs() }. registryArgs(): the
  * registry options of a worker job (proxyBase, proxyToken, credentials, jobs).
@@ -38,19 +34,10 @@ export function setupConnection(app, { onProxyChange = () => {} } = {}) {
       (credentials.size ? `credentials for ${[...credentials.keys()].join(', ')}` : 'no credentials');
   }
 
-  /**
-   * The key the library looks credentials up by: "https://Registry.example.com:5000/v2/" ->
-   * "registry.example.com:5000", the registry (domain) of `${host}/x` as the library parses it, so
-   * Docker Hub spellings become docker.io. A name the library would not take for a registry (no
-   * dot, port or localhost) stays as typed.
-   */
+  /** The key the library looks credentials up by (its registryKey: URLs, Docker Hub spellings); '' when invalid. */
   function registryKey(text) {
-    const host = text.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/.*$/, '').toLowerCase();
-    if (!host) return '';
-    if (HUB_API_HOSTS.has(host)) return 'docker.io';
-    const parsed = app.irel?.parse(`${host}/x`);
-    if (!parsed?.ok || parsed.reference.path.endsWith(`${host}/x`)) return host;
-    return parsed.reference.domain;
+    const r = app.irel?.registryKey(text);
+    return r?.ok ? r.registry : '';
   }
 
   function renderCredentials() {

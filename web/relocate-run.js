@@ -17,7 +17,7 @@ function onCopyEvent(g, e) {
 function relocatedText(digest, summary) {
   const bytes = summary?.bytes;
   return `relocated as ${shortDigest(digest, 16)}` +
-    (bytes ? ` (${formatBytes(bytes.uploaded)} uploaded, ${formatBytes(bytes.skipped + bytes.mounted)} already there)` : '');
+    (bytes ? ` (${formatBytes(bytes.uploaded)} uploaded, ${formatBytes(bytes.present + bytes.mounted)} already there)` : '');
 }
 
 /**

@@ -185,7 +185,7 @@ std::string ImageWalk::root_digest() const {
 std::int64_t ImageWalk::total_blob_bytes() const {
   std::int64_t total = 0;
   for (const auto& b : blobs_) {
-    if (!b.skipped_nondistributable) total += b.descriptor.size;
+    if (!b.foreign) total += b.descriptor.size;
   }
   return total;
 }

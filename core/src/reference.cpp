@@ -129,6 +129,8 @@ bool DigestSyntax(std::string_view d) {
 
 }  // namespace
 
+bool IsValidRegistryHost(std::string_view host) { return ValidDomain(host); }
+
 Result<Reference> ParseReference(std::string_view text) {
   if (text.empty()) {
     return Error{"NAME_EMPTY", "invalid reference: repository name must have at least one component"};

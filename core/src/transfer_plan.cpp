@@ -50,7 +50,7 @@ bool TransferPlanner::NeedsCheck(std::size_t image, const std::string& digest) c
   for (std::size_t i = 0; i < image; ++i) {
     if (RepoKey(entries_[i].spec) != key || entries_[i].image.exists) continue;
     for (const auto& b : entries_[i].blobs) {
-      if (b.descriptor.digest == digest && !b.skipped_nondistributable) return false;
+      if (b.descriptor.digest == digest && !b.foreign) return false;
     }
   }
   return true;
@@ -61,7 +61,7 @@ std::vector<PlanCheck> TransferPlanner::PendingChecks() const {
   for (std::size_t i = 0; i < entries_.size(); ++i) {
     std::set<std::string> asked;
     for (const auto& b : entries_[i].blobs) {
-      if (b.skipped_nondistributable || !asked.insert(b.descriptor.digest).second) continue;
+      if (b.foreign || !asked.insert(b.descriptor.digest).second) continue;
       if (!NeedsCheck(i, b.descriptor.digest)) continue;
       if (answers_.count({RepoKey(entries_[i].spec), b.descriptor.digest})) continue;
       out.push_back(PlanCheck{static_cast<int>(i), b.descriptor});
@@ -89,7 +89,7 @@ Result<Plan> TransferPlanner::Build() const {
     for (const auto& b : e.blobs) {
       PlannedBlob p{b.descriptor, BlobAction::Upload, ""};
       const std::string& digest = b.descriptor.digest;
-      if (b.skipped_nondistributable) {
+      if (b.foreign) {
         p.action = BlobAction::Foreign;
       } else if (img.exists || in_repo.count({key, digest})) {
         p.action = BlobAction::Present;

@@ -342,11 +342,11 @@ TEST(ImageWalk, ForeignLayersAreSkippedUnlessAsked) {
   const auto img = Image({{H('1'), kForeign}, {H('2'), kGz}});
   ImageWalk skip;
   ASSERT_TRUE(skip.AddRoot(Sha(img), "", img).ok());
-  EXPECT_TRUE(skip.Blobs()[1].skipped_nondistributable);
+  EXPECT_TRUE(skip.Blobs()[1].foreign);
   EXPECT_EQ(skip.total_blob_bytes(), 107);
   ImageWalk include(ImageWalkOptions{{}, true, 8});
   ASSERT_TRUE(include.AddRoot(Sha(img), "", img).ok());
-  EXPECT_FALSE(include.Blobs()[1].skipped_nondistributable);
+  EXPECT_FALSE(include.Blobs()[1].foreign);
 }
 
 TEST(ImageWalk, InvalidManifestsAreErrors) {

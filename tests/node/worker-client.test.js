@@ -96,7 +96,7 @@ describe('the worker ops through the worker client', () => {
     const events = [];
     const r = await client.run('relocateImages', { refs: [images.app.ref, missing, images.multi.ref], prefix, jobs: 2, ...registry() },
       { onProgress: (e) => events.push(e) });
-    assert.equal(r.failed, 1);
+    assert.equal(r.failed, 1, JSON.stringify(r.images.map((i) => i.error)));
     assert.deepEqual(r.images.map((i) => [i.image, i.ok]), [[images.app.ref, true], [missing, false], [images.multi.ref, true]]);
     assert.deepEqual(Object.keys(r.mapping).sort(), [images.app.ref, images.multi.ref].sort());
     assert.equal(r.images[1].error.code.length > 0, true);

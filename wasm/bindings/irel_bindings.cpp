@@ -8,6 +8,7 @@
 #include "convert.hpp"
 #include "irel/path_mapping.hpp"
 #include "irel/reference.hpp"
+#include "irel/registry_key.hpp"
 #include "irel/repo_prefix.hpp"
 
 namespace {
@@ -42,6 +43,15 @@ val ParseRepoPrefix(const std::string& text) {
   val out = val::object();
   out.set("ok", true);
   out.set("prefix", p->text);
+  return out;
+}
+
+val ParseRegistryKey(const std::string& text) {
+  const auto k = irel::ParseRegistryKey(text);
+  if (!k) return ErrorObject(k.error());
+  val out = val::object();
+  out.set("ok", true);
+  out.set("registry", *k);
   return out;
 }
 
@@ -95,5 +105,6 @@ EMSCRIPTEN_BINDINGS(irel) {
   emscripten::function("mapLines", &MapLines);
   emscripten::function("parseReference", &ParseReference);
   emscripten::function("parseRepoPrefix", &ParseRepoPrefix);
+  emscripten::function("parseRegistryKey", &ParseRegistryKey);
   emscripten::function("mapReference", &MapReference);
 }

@@ -144,8 +144,9 @@ export interface CopySummary {
   rewritten: boolean;
   platforms: string[];
   manifests: number;
-  blobs: { uploaded: number; mounted: number; skipped: number; foreign: number };
-  bytes: { uploaded: number; mounted: number; skipped: number; total: number };
+  /** present: already in the target (not sent); foreign: non-distributable, referenced only. */
+  blobs: { uploaded: number; mounted: number; present: number; foreign: number };
+  bytes: { uploaded: number; mounted: number; present: number; total: number };
 }
 
 /** One image of relocateImages: relocated (ok, with its digest) or not (with the error). */
@@ -225,6 +226,8 @@ export interface OpenedBundle {
 
 export declare class Irel {
   readonly version: string;
+  /** The registry credentials written as a URL, Docker config key or host[:port] belong to ("docker.io" for Docker Hub's spellings). */
+  registryKey(text: string): { ok: true; registry: string } | { ok: false; error: IrelErrorData };
   /** Parses and normalizes; never throws for bad input. */
   parse(input: string): ParseResult;
   /** Parses and normalizes; throws IrelError for bad input. */

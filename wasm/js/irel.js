@@ -59,6 +59,15 @@ export class Irel {
     return this.parseReference(input).familiar;
   }
 
+  /**
+   * The registry credentials for `text` belong to, as image references name it: a URL or a
+   * Docker config key ("https://index.docker.io/v1/" -> "docker.io", "https://R:5000/v2/" -> "r:5000").
+   */
+  registryKey(text) {
+    const r = this.#core.parseRegistryKey(String(text));
+    return r.ok ? { ok: true, registry: r.registry } : { ok: false, error: errorData(r.error) };
+  }
+
   checkPrefix(prefix) {
     const r = this.#core.parseRepoPrefix(String(prefix));
     return r.ok ? { ok: true, prefix: r.prefix } : { ok: false, error: errorData(r.error) };

@@ -34,7 +34,7 @@ struct WalkNode {
 
 struct WalkBlob {
   Descriptor descriptor;
-  bool skipped_nondistributable = false;
+  bool foreign = false;
 };
 
 // Platform filter. An index entry is kept when its platform matches one of the requested ones.

@@ -46,4 +46,7 @@ struct Reference {
 //   NAME_EMPTY, NAME_UPPERCASE, NAME_TOO_LONG, NAME_INVALID_FORMAT, DIGEST_INVALID.
 Result<Reference> ParseReference(std::string_view text);
 
+// Whether `host` is a registry host[:port] as the grammar above defines domain.
+bool IsValidRegistryHost(std::string_view host);
+
 }  // namespace irel

@@ -57,8 +57,8 @@ $('#copy').addEventListener('submit', async (event) => {
     });
     progress.value = 1;
     $('#digest').value = summary.digest;
-    const { uploaded, mounted, skipped } = summary.blobs;
-    status.textContent = `Copied ${summary.target}: ${uploaded} blobs uploaded, ${mounted} mounted, ${skipped} already there`;
+    const { uploaded, mounted, present } = summary.blobs;
+    status.textContent = `Copied ${summary.target}: ${uploaded} blobs uploaded, ${mounted} mounted, ${present} already there`;
     status.dataset.state = 'done';
   } catch (err) {
     status.textContent = `${err.code ?? err.name}: ${err.message}`;

@@ -127,7 +127,7 @@ function walkThickBundle(ctx, scan, options = {}) {
         pending = next;
       }
       for (const d of walk.blobs()) {
-        if (d.skipped) continue;
+        if (d.foreign) continue;
         const b = scan.blobs.get(d.digest);
         if (!b) throw bad('BLOB_UNKNOWN', `bundle image ${image.image}: blob ${d.digest} is missing from the archive`);
         if (b.size !== d.size) {
@@ -201,7 +201,7 @@ export async function describeThickBundle(ctx, openArchive) {
   const scan = scanThickBundle(ctx, openArchive);
   const out = [];
   for (const plan of planThickBundle(ctx, scan)) {
-    out.push(await describeGraph(ctx.core, plan.image, plan.manifests, plan.blobs.filter((b) => !b.skipped),
+    out.push(await describeGraph(ctx.core, plan.image, plan.manifests, plan.blobs.filter((b) => !b.foreign),
       async (d) => scan.blobs.get(d.digest)?.bytes ?? null));
   }
   return out;
@@ -236,7 +236,7 @@ export async function relocateThickBundle(ctx, openArchive, prefix, options = {}
         targetRepository: target.where.repository, mountFrom: '' }, g.walk);
       planner.answerRoot(index, await target.hasManifest(info.rootDigest));
       images.push({ image: g.image, target: mounting, manifestBytes: new Map(g.walk.pushOrder().map((n) => [n.digest, n])),
-        summary: { blobs: { uploaded: 0, mounted: 0, skipped: 0, foreign: 0 }, bytes: { uploaded: 0, mounted: 0, skipped: 0 }, manifests: 0 } });
+        summary: { blobs: { uploaded: 0, mounted: 0, present: 0, foreign: 0 }, bytes: { uploaded: 0, mounted: 0, present: 0 }, manifests: 0 } });
     }
     await runPool(planner.pendingChecks(), options.jobs ?? 4, async (d) => planner.answerBlob(d.image, d.digest, await images[d.image].target.hasBlob(d)));
     const built = planner.build();

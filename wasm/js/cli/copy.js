@@ -72,7 +72,7 @@ Exit status: 0 copied (or planned), 1 failure (the error says which side failed)
       if (!values.quiet) {
         const b = summary.blobs;
         io.stderr.write(`blobs: ${b.uploaded} uploaded (${formatBytes(summary.bytes.uploaded)}), ${b.mounted} mounted, ` +
-          `${b.skipped} already present${b.foreign ? `, ${b.foreign} foreign not copied` : ''}; ${summary.manifests} manifests\n`);
+          `${b.present} already present${b.foreign ? `, ${b.foreign} foreign not copied` : ''}; ${summary.manifests} manifests\n`);
       }
       return 0;
     } finally {

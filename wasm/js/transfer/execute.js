@@ -21,8 +21,8 @@ function skipBlob(blob, summary, progress) {
     return true;
   }
   if (blob.action === 'present') {
-    summary.blobs.skipped++;
-    summary.bytes.skipped += blob.size;
+    summary.blobs.present++;
+    summary.bytes.present += blob.size;
     progress('exists', blob.size);
     return true;
   }

@@ -33,8 +33,8 @@ export async function relocate(ctx, openSource, openTarget, options = {}) {
   const target = await openTarget(signal, source);
   const summary = {
     source: source.reference, target: '', digest: '', sourceDigest: '', rewritten: false, platforms: [],
-    manifests: 0, blobs: { uploaded: 0, mounted: 0, skipped: 0, foreign: 0 },
-    bytes: { uploaded: 0, mounted: 0, skipped: 0, total: 0 },
+    manifests: 0, blobs: { uploaded: 0, mounted: 0, present: 0, foreign: 0 },
+    bytes: { uploaded: 0, mounted: 0, present: 0, total: 0 },
   };
   const walk = new core.ImageWalk(platforms, !!options.includeNondistributable);
   const planner = new core.TransferPlanner();
