@@ -110,7 +110,7 @@ test('a corrupt thick bundle is refused with a clear message and nothing is push
   await dropFile(page, '#thick-drop', state.corrupt.path, { name: 'forge-corrupt.tgz' });
   const error = page.locator('#thick-error');
   await expect(error).toContainText('DIGEST_MISMATCH');
-  await expect(error).toContainText(`blob ${state.corrupt.blob} in the bundle hashes to sha256:`);
+  await expect(error).toContainText(`blob ${state.corrupt.blob} in the bundle has content that hashes to sha256:`);
   await expect(error).toContainText('corrupt or tampered with');
   await expect(page.locator('#thick-status')).toContainText('was refused: nothing will be pushed');
   await expect(page.locator('#thick-images td[data-verified="false"]')).toHaveCount(3);

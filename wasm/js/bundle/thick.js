@@ -5,6 +5,7 @@
 // the targets lack straight into the registry. The original registries are never contacted.
 import { IrelError } from '../errors.js';
 import { registryTarget } from '../registry/registry-place.js';
+import { verifier } from '../registry/digest-check.js';
 import { runPool } from '../registry/pool.js';
 import { executeFromStream, pushManifests } from '../transfer/execute.js';
 import { describeGraph } from './describe.js';
@@ -47,18 +48,19 @@ export function scanThickBundle(ctx, openArchive, { onEntry = () => {} } = {}) {
       else if (entry.path.startsWith(`${LAYOUT}blobs/`)) {
         const digest = blobDigest(entry.path);
         if (!digest) throw bad('ARCHIVE_ENTRY_INVALID', `archive entry ${entry.path} is not a blob path (blobs/ALG/HEX)`);
-        const hash = ctx.newHash();
+        const check = verifier(ctx, { digest }, 'source', `blob ${digest} in the bundle`);
         let keep = entry.size <= SMALL ? [] : null; // small JSON blobs: manifests and configs
         let size = 0;
         for (let piece = ar.read(PIECE); piece.length; piece = ar.read(PIECE)) {
           if (keep && size === 0 && piece[0] !== 0x7b) keep = null; // not JSON: a layer
-          hash.update(piece);
+          check.update(piece);
           size += piece.length;
           if (keep) keep.push(piece.slice());
         }
-        const got = hash.digest();
-        if (got !== digest) {
-          throw bad('DIGEST_MISMATCH', `blob ${digest} in the bundle hashes to ${got}: the archive is corrupt or tampered with`);
+        try {
+          check.finish();
+        } catch (e) {
+          throw e.code === 'DIGEST_MISMATCH' ? bad(e.code, `${e.message}: the archive is corrupt or tampered with`) : e;
         }
         let bytes = null;
         if (keep && keep.length) {
@@ -162,10 +164,10 @@ class ArchiveEntryReader {
   #pos = 0;
   #last = null;
 
-  constructor(ar, descriptor, newHash) {
+  constructor(ctx, ar, descriptor) {
     this.#ar = ar;
     this.#descriptor = descriptor;
-    this.#hash = newHash();
+    this.#hash = verifier(ctx, descriptor, 'source', `blob ${descriptor.digest} in the bundle`);
   }
 
   async read(offset, length) {
@@ -187,8 +189,12 @@ class ArchiveEntryReader {
     this.#hash.update(out);
     this.#pos += length;
     this.#last = { offset, bytes: out };
-    if (this.#pos === this.#descriptor.size && this.#hash.digest() !== this.#descriptor.digest) {
-      throw bad('DIGEST_MISMATCH', `blob ${this.#descriptor.digest} changed between the two passes over the archive`);
+    if (this.#pos === this.#descriptor.size) {
+      try {
+        this.#hash.finish();
+      } catch (e) {
+        throw bad(e.code, `${e.message}: it changed between the two passes over the archive`);
+      }
     }
     return out;
   }
@@ -278,7 +284,7 @@ function* archiveEntries(ctx, openArchive) {
         continue;
       }
       let used = false;
-      yield { digest, reader: (d) => { used = true; return new ArchiveEntryReader(ar, d, ctx.newHash); } };
+      yield { digest, reader: (d) => { used = true; return new ArchiveEntryReader(ctx, ar, d); } };
       if (!used) ar.skip();
     }
   } finally {

@@ -51,7 +51,7 @@ export async function registryTarget(ctx, text, signal, source, options = {}) {
           message: `target ${text} names digest ${dst.digest} but the image copied is ${digest}` });
       }
     },
-    reference: (ref) => (ref.startsWith('sha256:') ? `${name}@${ref}` : `${name}:${ref}`),
+    reference: (ref) => (ref.includes(':') ? `${name}@${ref}` : `${name}:${ref}`), // tags never hold ':'
     async hasManifest(digest) {
       const res = await client.send({ method: 'HEAD', url: core.endpointUrl(dst, 'manifest', digest, ''),
         headers: { Accept: core.manifestAccept() } });
@@ -66,7 +66,8 @@ export async function registryTarget(ctx, text, signal, source, options = {}) {
       if (res.status !== 201 && res.status !== 200) throw await client.error(res, 'PUT', `manifest ${dst.repository}:${ref}`);
       const stored = res.header('Docker-Content-Digest');
       await res.drain();
-      if (stored && stored !== m.digest) {
+      // Registries name manifests by sha256 whatever digest the client used: compare like with like.
+      if (stored && stored.split(':')[0] === m.digest.split(':')[0] && stored !== m.digest) {
         throw new IrelError({ code: 'DIGEST_MISMATCH', side: 'target',
           message: `target registry ${dst.registry} stored manifest ${dst.repository}:${ref} as ${stored}, not ${m.digest}` });
       }
