@@ -158,6 +158,8 @@ export function planThickBundle(ctx, scan, options = {}) {
 // is kept so that a retried chunk can be sent again. The digest was checked in pass 1 and is
 // checked again here, before the last bytes go out.
 class ArchiveEntryReader {
+  /** Forward reads of one archive entry only (see transfer/place.js). */
+  can = { stream: false, body: false, progress: false };
   #ar;
   #descriptor;
   #hash;

@@ -17,6 +17,8 @@ export class FileBlobReader {
   #pos = 0; // bytes hashed, always a prefix of the file
   #total = 0;
   onBytes = () => {};
+  /** What this reader offers besides read() (see transfer/place.js). */
+  can = { stream: true, body: false, progress: true };
 
   /** ctx: { core, newHash } for the verifier; where: how errors name the file's place ('in layout DIR'). */
   constructor({ ctx, path, descriptor, side = 'source', where = 'in the layout' }) {

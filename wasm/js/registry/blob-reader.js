@@ -23,6 +23,8 @@ export class BlobReader {
   #total = 0;
   /** Called with the running count of bytes read from the source (settable). */
   onBytes = () => {};
+  /** What this reader offers besides read() (see transfer/place.js); body() only with newBody. */
+  can = { stream: true, body: false, progress: true };
   #iterator = null;
   #carry = null; // bytes read from the stream beyond the last range
   #pos = 0; // bytes consumed from the stream and hashed
@@ -47,7 +49,7 @@ export class BlobReader {
     this.#newBody = ctx.newBody;
     this.#digestWhole = ctx.digestWhole;
     this.#wholeBudget = ctx.wholeBudget;
-    if (!this.#newBody) this.body = undefined;
+    this.can = { ...this.can, body: !!this.#newBody };
     this.#client = client;
     this.#url = url;
     this.#descriptor = descriptor;

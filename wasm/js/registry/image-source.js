@@ -14,19 +14,15 @@ function headerAlgorithm(core, header) {
   return r.ok ? r.algorithm : null;
 }
 
-/**
- * ctx: { core, newHash }; expected: { digest, size? } when a digest names the manifest. Returns
- * { bytes, digest, mediaType } (HEAD: { digest, mediaType, size } from the headers, or null).
- */
-export async function fetchManifest({ ctx, client, endpoint, ref, expected, method = 'GET' }) {
+// One request for a manifest under the retry policy; GET also reads the body (a body cut short
+// is asked again). Resolves { res, bytes } (bytes null for HEAD), or null for a HEAD not answered 200.
+async function requestManifest({ ctx, client, endpoint, ref, method }) {
   const { core } = ctx;
   const url = core.endpointUrl(endpoint, 'manifest', ref, '');
   const what = `manifest ${endpoint.repository}${ref.includes(':') ? '@' : ':'}${ref}`;
-  // One operation under the retry policy: the request and its body (a body cut short is asked again).
   const retrying = client.retrying();
-  let res;
-  let bytes;
   for (;;) {
+    let res;
     try {
       res = await client.send({ method, url, headers: { Accept: core.manifestAccept() } }, { retry: false });
     } catch (e) {
@@ -41,11 +37,10 @@ export async function fetchManifest({ ctx, client, endpoint, ref, expected, meth
     if (res.status !== 200) throw await client.error(res, method, what);
     if (method === 'HEAD') {
       await res.drain();
-      return { digest: res.header('Docker-Content-Digest'), mediaType: res.header('Content-Type'), size: Number(res.header('Content-Length')) };
+      return { res, bytes: null, what };
     }
     try {
-      bytes = await res.bytes(MANIFEST_LIMIT);
-      break;
+      return { res, bytes: await res.bytes(MANIFEST_LIMIT), what };
     } catch (e) {
       if (e instanceof RangeError) {
         throw new IrelError({ code: 'MANIFEST_INVALID', message: `${client.side} ${what} is larger than 4 MiB`, side: client.side });
@@ -54,6 +49,26 @@ export async function fetchManifest({ ctx, client, endpoint, ref, expected, meth
       throw client.networkError(e, { method, url });
     }
   }
+}
+
+/**
+ * What the registry's headers say of a manifest, without its bytes (HEAD: does not count against
+ * pull rate limits): { digest, mediaType, size }, or null when it does not answer 200.
+ */
+export async function headManifest({ ctx, client, endpoint, ref }) {
+  const got = await requestManifest({ ctx, client, endpoint, ref, method: 'HEAD' });
+  if (!got) return null;
+  const { res } = got;
+  return { digest: res.header('Docker-Content-Digest'), mediaType: res.header('Content-Type'), size: Number(res.header('Content-Length')) };
+}
+
+/**
+ * A manifest's bytes, verified. ctx: { core, newHash }; expected: { digest, size? } when a digest
+ * names the manifest. Resolves { bytes, digest, mediaType }.
+ */
+export async function fetchManifest({ ctx, client, endpoint, ref, expected }) {
+  const { core } = ctx;
+  const { res, bytes, what } = await requestManifest({ ctx, client, endpoint, ref, method: 'GET' });
   const headerDigest = res.header('Docker-Content-Digest');
   const mediaType = res.header('Content-Type');
   // Schema 1 digests cover a payload inside the signed bytes, so say what it is before hashing.

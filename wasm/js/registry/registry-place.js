@@ -94,8 +94,9 @@ export async function registryTarget(ctx, text, signal, source, options = {}) {
 async function pushBlob(ctx, { client, dst, mountFrom, d, reader, progress, signal, options }) {
   const { core } = ctx;
   const { digest, size } = d;
-  const streaming = ctx.streamUploads && options.chunkSize === undefined && typeof reader.stream === 'function';
-  const pieced = !streaming && typeof reader.body === 'function';
+  const can = reader.can ?? {};
+  const streaming = ctx.streamUploads && options.chunkSize === undefined && !!can.stream;
+  const pieced = !streaming && !!can.body;
   const chunk = options.chunkSize ?? (streaming ? Math.max(size, 1) : pieced ? 64 * MiB : 16 * MiB);
   const singlePutMax = options.singlePutMax ?? (streaming ? MiB : chunk);
   const upload = new core.BlobUpload(dst, digest, size, mountFrom, chunk, singlePutMax);
@@ -111,7 +112,7 @@ async function pushBlob(ctx, { client, dst, mountFrom, d, reader, progress, sign
     progress('uploading', done);
   };
   const buffered = () => Math.floor((read + upload.committed()) / 2);
-  if ('onBytes' in reader) {
+  if (can.progress) {
     let reported = 0; // about every MiB
     reader.onBytes = (total) => {
       read = Math.min(total, size);
@@ -150,7 +151,7 @@ async function pushBlob(ctx, { client, dst, mountFrom, d, reader, progress, sign
       const text = res.status >= 400 ? await res.text() : '';
       if (res.status < 400) await res.drain();
       upload.onResponse(res.status, res.headerPairs(), text);
-      if (upload.state() === 'pending' && !streaming) show('onBytes' in reader ? buffered() : upload.committed());
+      if (upload.state() === 'pending' && !streaming) show(can.progress ? buffered() : upload.committed());
     }
     if (upload.state() === 'failed') throw new IrelError(upload.error());
     return upload.mounted() ? 'mounted' : 'uploaded';

@@ -71,6 +71,7 @@ export async function executeImage({ source, target, planned, manifestBytes, job
 // registry that refuses the mount (and asks for the upload) is answered in a later pass.
 class MountOnly {
   static refused = Symbol('mount refused');
+  can = { stream: false, body: false, progress: false };
   async read() { throw MountOnly.refused; }
   close() {}
 }

@@ -4,11 +4,7 @@
 // decides each blob's action from the target's answers; the executor runs it. With dryRun the
 // plan is returned instead: only the source was read and the target asked what it has.
 //
-// openSource(signal) -> source, openTarget(signal, source) -> target, where
-// source: { reference, root() -> {bytes, digest, mediaType}, manifest(descriptor) -> same, reader(descriptor, signal) }
-// target: { where: { registry, repository }, mountFrom, rootRef(rootDigest) -> ref, checkDigest(rootDigest),
-//           hasManifest(digest), putManifest(ref, manifest, isRoot), hasBlob(descriptor),
-//           putBlob(descriptor, reader, progress, signal, { mountFrom }) -> 'uploaded' | 'mounted', reference(ref) }
+// openSource(signal) -> Source, openTarget(signal, source) -> Target (the interfaces: place.js).
 import { IrelError } from '../errors.js';
 import { runPool } from '../registry/pool.js';
 import { executeImage } from './execute.js';
