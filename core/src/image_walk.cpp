@@ -1,6 +1,7 @@
 #include "irel/image_walk.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "irel/hash.hpp"
@@ -151,11 +152,21 @@ ImageWalk::Finals ImageWalk::Resolved() const {
 
 std::vector<WalkBlob> ImageWalk::Blobs() const { return blobs_; }
 
+// Children before parents, by a post-order walk from the root: a manifest listed both by the
+// root and by a nested index is pushed before either (ordering by the depth where it was first
+// seen could push the nested index first, and registries refuse an index whose entries are missing).
 std::vector<WalkNode> ImageWalk::PushOrder() const {
   const Finals finals = Resolved();
   std::vector<WalkNode> out;
   out.reserve(nodes_.size());
-  for (const auto& n : nodes_) {
+  std::set<std::string> placed;
+  std::function<void(const std::string&)> visit = [&](const std::string& digest) {
+    const auto found = node_of_.find(digest);
+    if (found == node_of_.end() || !placed.insert(digest).second) return;  // not fetched, or done (or a cycle)
+    const Node& n = nodes_[found->second];
+    for (std::size_t i = 0; i < n.entries.size(); ++i) {
+      if (n.keep[i]) visit(n.entries[i]);
+    }
     WalkNode w = n.fetched;
     const Final& f = finals.at(w.digest);
     if (f.rewritten) {
@@ -163,8 +174,9 @@ std::vector<WalkNode> ImageWalk::PushOrder() const {
       w.bytes = f.bytes;
     }
     out.push_back(std::move(w));
-  }
-  std::stable_sort(out.begin(), out.end(), [](const WalkNode& a, const WalkNode& b) { return a.depth > b.depth; });
+  };
+  visit(source_root_digest_);
+  for (const auto& n : nodes_) visit(n.fetched.digest);  // nothing is left out, even unreachable
   return out;
 }
 

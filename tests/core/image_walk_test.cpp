@@ -92,6 +92,26 @@ TEST(ImageWalk, NestedIndexesArePushedDeepestFirst) {
   EXPECT_EQ(order[2].digest, Sha(outer));
 }
 
+// The image is listed by the root (first seen one level down) and by the nested index (two
+// levels down): it must still be pushed before the nested index that lists it.
+TEST(ImageWalk, AManifestListedAtTwoDepthsIsPushedBeforeEveryIndexListingIt) {
+  ImageWalk walk;
+  const auto img = Image({{H('1'), kGz}});
+  const auto inner = Index({{Sha(img), "linux/amd64"}});
+  std::string outer = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":")" +
+                      Sha(inner) + R"(","size":1},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" + Sha(img) +
+                      R"(","size":1,"platform":{"os":"linux","architecture":"amd64"}}]})";
+  auto c1 = walk.AddRoot(Sha(outer), "", outer);
+  ASSERT_TRUE(c1.ok());
+  ASSERT_EQ(c1->size(), 2u);
+  for (const auto& d : *c1) ASSERT_TRUE(walk.AddChild(d, d.digest == Sha(inner) ? inner : img).ok());
+  const auto order = walk.PushOrder();
+  ASSERT_EQ(order.size(), 3u);
+  EXPECT_EQ(order[0].digest, Sha(img));
+  EXPECT_EQ(order[1].digest, Sha(inner));
+  EXPECT_EQ(order[2].digest, Sha(outer));
+}
+
 TEST(ImageWalk, PlatformFilterRewritesTheRootIndexKeepingItsOtherFields) {
   ImageWalk walk(ImageWalkOptions{{*ParsePlatform("linux/arm/v7")}, false, 8});
   const auto idx = Index({{H('a'), "linux/amd64"}, {H('b'), "linux/arm/v7"}, {H('e'), "linux/arm/v6"}});
