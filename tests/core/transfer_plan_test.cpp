@@ -4,24 +4,16 @@
 
 #include <nlohmann/json.hpp>
 
-#include "irel/hash.hpp"
+#include "manifest_fixtures.hpp"
 
 namespace irel {
 namespace {
 
-std::string Sha(const std::string& bytes) { return "sha256:" + Sha256Hex(bytes); }
-std::string H(char c) { return "sha256:" + std::string(64, c); }
-const std::string kGz = "application/vnd.oci.image.layer.v1.tar+gzip";
-const std::string kForeign = "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip";
-
-std::string Image(const std::vector<std::pair<std::string, std::string>>& layers, const std::string& config = H('c')) {
-  std::string out = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
-                    config + R"(","size":7},"layers":[)";
-  for (std::size_t i = 0; i < layers.size(); ++i) {
-    out += (i ? "," : "") + std::string(R"({"mediaType":")") + layers[i].second + R"(","digest":")" + layers[i].first + R"(","size":100})";
-  }
-  return out + "]}";
-}
+using fixtures::H;
+using fixtures::Image;
+using fixtures::kForeign;
+using fixtures::kGz;
+using fixtures::Sha;
 
 ImageWalk Walked(const std::string& manifest) {
   ImageWalk walk;

@@ -1,5 +1,8 @@
 // Independent checks of what a registry holds: skopeo (a real peer implementation) and direct
-// distribution API calls.
+// distribution API calls; and tampering with what it stores, for tests of verification.
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { registryClient } from './registry-client.js';
 import { ALL_MANIFEST_TYPES } from './seed.js';
 import { run, sha256 } from './util.js';
@@ -58,4 +61,23 @@ export async function getManifest(reg, repo, reference, { creds } = {}) {
   const r = await c.request('GET', `/v2/${repo}/manifests/${reference}`, { headers: { accept: ALL_MANIFEST_TYPES.join(', ') } });
   if (r.status !== 200) throw new Error(`GET manifest ${repo}:${reference}: HTTP ${r.status} ${r.body}`);
   return { bytes: r.body, mediaType: r.headers['content-type'], digest: r.headers['docker-content-digest'] };
+}
+
+/** Flips the byte at `at` of a file in place (same size): tampering that only a digest check catches. */
+export function flipByte(path, at) {
+  const fd = openSync(path, 'r+');
+  try {
+    const b = Buffer.alloc(1);
+    readSync(fd, b, 0, 1, at);
+    b[0] ^= 0xff;
+    writeSync(fd, b, 0, 1, at);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Flips one byte of a sha256 blob in a docker-registry's filesystem storage: it still serves it. */
+export function tamperStoredBlob(reg, digest, at) {
+  const hex = digest.slice(digest.indexOf(':') + 1);
+  flipByte(join(reg.dir, 'storage/docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data'), at);
 }

@@ -3,34 +3,19 @@
 // proxy and a fault proxy in front of each registry: the re-send and resume paths that the page
 // relies on, which Chromium's own tests (tests-e2e/) can't provoke.
 import assert from 'node:assert/strict';
-import { openSync, readSync, writeSync, closeSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 
 import { createProxyServer } from '../../proxy/server.js';
 import { load as loadBrowserEntry } from '../../wasm/js/index.js';
 import { byteBudget } from '../../wasm/js/registry/byte-budget.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
-import { getManifest, listTags, registryHas } from '../helpers/inspect.js';
+import { getManifest, listTags, registryHas, tamperStoredBlob } from '../helpers/inspect.js';
 import { startRegistry } from '../helpers/registry.js';
 import { pushImage } from '../helpers/seed.js';
 
 const MiB = 1 << 20;
 const FAST_RETRY = { attempts: 5, baseMs: 20, maxMs: 200 };
-
-/** Flips one byte of a blob in a docker-registry's filesystem storage: it still serves it, same size. */
-function tamperStoredBlob(reg, digest, at) {
-  const hex = digest.slice('sha256:'.length);
-  const fd = openSync(join(reg.dir, 'storage/docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data'), 'r+');
-  try {
-    const b = Buffer.alloc(1);
-    readSync(fd, b, 0, 1, at);
-    b[0] ^= 0xff;
-    writeSync(fd, b, 0, 1, at);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 describe('the memory budget for blobs read whole', () => {
   const settled = async (p) => Promise.race([p.then((v) => ({ v })), new Promise((ok) => setImmediate(() => ok(null)))]);

@@ -5,7 +5,7 @@
 // registry of our own that serves any digest, and OCI layouts with blobs/sha512/… on disk.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,7 +19,7 @@ import { nodeEnv } from '../../wasm/js/env-node.js';
 import { load as loadBrowserEntry } from '../../wasm/js/index.js';
 import { checkBytes, verifier } from '../../wasm/js/registry/digest-check.js';
 import { randomBytesFor } from '../helpers/content.js';
-import { getManifest, registryHas } from '../helpers/inspect.js';
+import { flipByte, getManifest, registryHas } from '../helpers/inspect.js';
 import { startRegistry } from '../helpers/registry.js';
 import { registryClient } from '../helpers/registry-client.js';
 import { MEDIA_TYPES, putManifest, uploadBlob } from '../helpers/seed.js';
@@ -74,18 +74,6 @@ async function pushToDockerRegistry(reg, repo, tag, image) {
 function tamperStoredBlob(reg, blob, at) {
   const hex = hexOf(digestOf('sha256', blob.bytes));
   flipByte(join(reg.dir, 'storage/docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data'), at);
-}
-
-function flipByte(path, at) {
-  const fd = openSync(path, 'r+');
-  try {
-    const b = Buffer.alloc(1);
-    readSync(fd, b, 0, 1, at);
-    b[0] ^= 0xff;
-    writeSync(fd, b, 0, 1, at);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /**
