@@ -3,6 +3,17 @@
 #include "irel/registry_error.hpp"
 
 namespace irel {
+namespace {
+
+// An answer that refuses the way the bytes were sent rather than the bytes: another way may work.
+// A rejected digest is about the bytes, so it is not one of these.
+bool RefusesTheMethod(const HttpResponse& r) {
+  if (r.status == 405 || r.status == 411 || r.status == 413 || r.status == 415 || r.status == 501) return true;
+  return r.status == 400 && r.body.find("DIGEST_INVALID") == std::string::npos &&
+         r.body.find("SIZE_INVALID") == std::string::npos;
+}
+
+}  // namespace
 
 std::optional<std::int64_t> NextOffsetFromRange(std::string_view range) {
   if (range.rfind("bytes=", 0) == 0) range.remove_prefix(6);
@@ -19,7 +30,18 @@ std::optional<std::int64_t> NextOffsetFromRange(std::string_view range) {
 BlobUpload::BlobUpload(Endpoint target, std::string digest, std::int64_t size, BlobUploadOptions options)
     : target_(std::move(target)), digest_(std::move(digest)), size_(size), options_(std::move(options)) {
   if (options_.chunk_size <= 0) options_.chunk_size = 16 << 20;
+  if (options_.whole) options_.single_put_max = -1;
   step_ = options_.mount_from.empty() ? Step::Start : Step::Mount;
+}
+
+bool BlobUpload::FallBackToWhole() {
+  if (options_.whole) return false;
+  options_.whole = true;
+  options_.single_put_max = -1;
+  location_.clear();
+  offset_ = 0;
+  step_ = Step::Start;
+  return true;
 }
 
 HttpRequest BlobUpload::Next() const {
@@ -39,7 +61,7 @@ HttpRequest BlobUpload::Next() const {
       r.headers.emplace_back("Content-Length", std::to_string(size_));
       break;
     case Step::Chunk: {
-      const std::int64_t len = std::min(options_.chunk_size, size_ - offset_);
+      const std::int64_t len = std::min(chunk_size(), size_ - offset_);
       r = {"PATCH", location_, {}, true, offset_, len, "chunk"};
       r.headers.emplace_back("Content-Type", "application/octet-stream");
       r.headers.emplace_back("Content-Length", std::to_string(len));
@@ -84,6 +106,14 @@ void BlobUpload::OnResponse(const HttpResponse& r) {
       return;
     }
     offset_ = 0;
+    // S3-backed registries refuse smaller chunks than they say (only the last may be smaller).
+    const auto min = HeaderValue(r.headers, "OCI-Chunk-Min-Length");
+    if (!min.empty()) {
+      std::int64_t n = 0;
+      bool valid = min.size() <= 15;
+      for (char c : min) valid = valid && c >= '0' && c <= '9', n = valid ? n * 10 + (c - '0') : n;
+      if (valid && n > options_.chunk_size) options_.chunk_size = n;
+    }
     if (size_ <= options_.single_put_max) step_ = Step::Whole;
     else step_ = size_ == 0 ? Step::Finish : Step::Chunk;
   };
@@ -132,18 +162,30 @@ void BlobUpload::OnResponse(const HttpResponse& r) {
         step_ = Step::Start;
         return;
       }
+      // A monolithic PUT with a body refused (Artifactory wants PATCH uploads): the same bytes in
+      // one PATCH, then an empty PUT. Not for refusals that no other way of sending would change.
+      if (step_ == Step::Whole && RefusesTheMethod(r) && FallBackToWhole()) return;
       return Fail(r, "commit blob");
-    case Step::Chunk:
-      if (r.status == 202 || r.status == 204) {
+    case Step::Chunk: {
+      const std::int64_t sent = std::min(chunk_size(), size_ - offset_);
+      // 201 where 202 is meant (ECR).
+      if (r.status == 202 || r.status == 204 || r.status == 201) {
         TakeLocation(r);
         const auto next = NextOffsetFromRange(HeaderValue(r.headers, "Range"));
+        // A chunk taken without the Range moving on was discarded (ECR keeps only the first).
+        if (next && *next <= offset_ && sent > 0 && offset_ > 0 && FallBackToWhole()) return;
         // Registries that omit Range accepted the whole chunk.
-        offset_ = next ? *next : offset_ + std::min(options_.chunk_size, size_ - offset_);
+        offset_ = next ? *next : offset_ + sent;
         if (offset_ >= size_) step_ = Step::Finish;
+        return;
+      }
+      // A later chunk refused (GAR and GHCR take one PATCH per session; ECR then answers 416).
+      if (offset_ > 0 && r.status >= 400 && r.status < 500 && r.status != 401 && r.status != 403 && FallBackToWhole()) {
         return;
       }
       if (r.status == 416) return OnInterrupted();  // out of step: ask where we are
       return Fail(r, "upload a chunk of blob");
+    }
     case Step::Status:
       if (r.status == 204 || r.status == 202) {
         TakeLocation(r);

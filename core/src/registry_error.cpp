@@ -30,6 +30,17 @@ std::string Hint(const std::string& code, std::string_view host) {
   return "";
 }
 
+// Hints that depend on the side: a target repository that does not exist is created first on
+// registries that do not create repositories on push (ECR without a create-on-push rule; irel
+// does not create repositories: each registry has its own API for it).
+std::string SideHint(const std::string& code, Side side) {
+  if (code == "NAME_UNKNOWN" && side == Side::Target) {
+    return " (the repository does not exist: create it first where the registry does not create repositories on push, "
+           "e.g. ECR's create-repository or a create-on-push rule)";
+  }
+  return "";
+}
+
 }  // namespace
 
 bool IsRetryableStatus(int status) {
@@ -61,7 +72,7 @@ Error RegistryError(int status, std::string_view body, const RegistryExchange& x
   std::string message;
   if (x.side != Side::None) message = std::string(SideName(x.side)) + " ";
   message += "registry " + std::string(x.host) + " answered " + std::to_string(status) + " to " +
-             std::string(x.method) + " " + std::string(x.what) + ": " + detail + Hint(code, x.host);
+             std::string(x.method) + " " + std::string(x.what) + ": " + detail + Hint(code, x.host) + SideHint(code, x.side);
   return Error{code, message, x.side};
 }
 

@@ -146,6 +146,63 @@ INSTANTIATE_TEST_SUITE_P(
             {"PATCH", S1, "chunk", Resp(202, {{"Range", "0-9"}}), 8, 2},
             {"PUT", S1 + "&digest=" + D, "finish", Resp(201)}},
           BlobUpload::State::Done, false, ""},
+        // Registry dialects (each seen in public threads; see the header).
+        UploadCase{"ecr_201_to_a_chunk_counts_as_202", 10, Chunked(8), {
+            {"POST", U, "start", Resp(202, kOpen)},
+            {"PATCH", S1, "chunk", Resp(201, {{"Location", S2}, {"Range", "0-7"}}), 0, 8},
+            {"PATCH", S2, "chunk", Resp(201, {{"Location", S3}, {"Range", "0-9"}}), 8, 2},
+            {"PUT", S3 + "&digest=" + D, "finish", Resp(201, kCommitted)}},
+          BlobUpload::State::Done, false, ""},
+        UploadCase{"ecr_discarded_second_chunk_falls_back_to_the_whole_blob_in_one_patch", 10, Chunked(4), {
+            {"POST", U, "start", Resp(202, kOpen)},
+            {"PATCH", S1, "chunk", Resp(201, {{"Location", S2}, {"Range", "0-3"}}), 0, 4},
+            {"PATCH", S2, "chunk", Resp(201, {{"Location", S3}, {"Range", "0-3"}}), 4, 4},
+            {"POST", U, "start", Resp(202, kOpen)},
+            {"PATCH", S1, "chunk", Resp(201, {{"Location", S2}, {"Range", "0-9"}}), 0, 10},
+            {"PUT", S2 + "&digest=" + D, "finish", Resp(201, kCommitted)}},
+          BlobUpload::State::Done, false, ""},
+        UploadCase{"gar_refused_second_chunk_falls_back_to_the_whole_blob_in_one_patch", 10, Chunked(4), {
+            {"POST", U, "start", Resp(202, kOpen)},
+            {"PATCH", S1, "chunk", Resp(202, {{"Location", S2}, {"Range", "0-3"}}), 0, 4},
+            {"PATCH", S2, "chunk", Resp(400, {}, R"({"errors":[{"code":"BLOB_UPLOAD_INVALID"}]})"), 4, 4},
+            {"POST", U, "start", Resp(202, kOpen)},
+            {"PATCH", S1, "chunk", Resp(202, {{"Location", S2}, {"Range", "0-9"}}), 0, 10},
+            {"PUT", S2 + "&digest=" + D, "finish", Resp(201, kCommitted)}},
+          BlobUpload::State::Done, false, ""},
+        UploadCase{"whole_blob_refused_too_is_an_error_naming_the_chunk", 10, Chunked(4), {
+            {"POST", U, "start", Resp(202, kOpen)},
+            {"PATCH", S1, "chunk", Resp(202, {{"Location", S2}, {"Range", "0-3"}}), 0, 4},
+            {"PATCH", S2, "chunk", Resp(400), 4, 4},
+            {"POST", U, "start", Resp(202, kOpen)},
+            {"PATCH", S1, "chunk", Resp(400), 0, 10}},
+          BlobUpload::State::Failed, false, "BAD_REQUEST"},
+        UploadCase{"artifactory_refused_monolithic_put_goes_as_one_patch", 10, {}, {
+            {"POST", U, "start", Resp(202, kOpen)},
+            {"PUT", S1 + "&digest=" + D, "whole", Resp(405), 0, 10},
+            {"POST", U, "start", Resp(202, kOpen)},
+            {"PATCH", S1, "chunk", Resp(202, {{"Location", S2}, {"Range", "0-9"}}), 0, 10},
+            {"PUT", S2 + "&digest=" + D, "finish", Resp(201, kCommitted)}},
+          BlobUpload::State::Done, false, ""},
+        UploadCase{"s3_minimum_chunk_length_is_honoured", 10, Chunked(2), {
+            {"POST", U, "start", Resp(202, {{"Location", S1}, {"OCI-Chunk-Min-Length", "6"}})},
+            {"PATCH", S1, "chunk", Resp(202, {{"Location", S2}, {"Range", "0-5"}}), 0, 6},
+            {"PATCH", S2, "chunk", Resp(202, {{"Location", S3}, {"Range", "0-9"}}), 6, 4},
+            {"PUT", S3 + "&digest=" + D, "finish", Resp(201, kCommitted)}},
+          BlobUpload::State::Done, false, ""},
+        UploadCase{"harbor_401_to_a_mount_falls_back_to_upload", 10, {"team/base"}, {
+            {"POST", U + "?mount=" + D + "&from=team/base", "mount", Resp(401, {}, R"({"errors":[{"code":"UNAUTHORIZED"}]})")},
+            {"POST", U, "start", Resp(202, kOpen)},
+            {"PUT", S1 + "&digest=" + D, "whole", Resp(201, kCommitted), 0, 10}},
+          BlobUpload::State::Done, false, ""},
+        UploadCase{"a_registry_known_to_want_whole_blobs_gets_one_patch_at_once", 10, [] {
+            BlobUploadOptions o = Chunked(4);
+            o.whole = true;
+            return o;
+          }(), {
+            {"POST", U, "start", Resp(202, kOpen)},
+            {"PATCH", S1, "chunk", Resp(202, {{"Location", S2}, {"Range", "0-9"}}), 0, 10},
+            {"PUT", S2 + "&digest=" + D, "finish", Resp(201, kCommitted)}},
+          BlobUpload::State::Done, false, ""},
         UploadCase{"denied_push_is_a_target_error", 10, {}, {
             {"POST", U, "start", Resp(403, {}, R"({"errors":[{"code":"DENIED","message":"denied"}]})")}},
           BlobUpload::State::Failed, false, "DENIED"},

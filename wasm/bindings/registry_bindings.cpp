@@ -148,10 +148,11 @@ val CheckPlatform(const std::string& text) {
 
 class Upload {
  public:
-  Upload(const val& endpoint, const std::string& digest, double size, const std::string& mount_from,
-         double chunk_size, double single_put_max)
+  // options: { mountFrom, chunkSize, singlePutMax, whole }
+  Upload(const val& endpoint, const std::string& digest, double size, const val& options)
       : up_(ToEndpoint(endpoint), digest, static_cast<std::int64_t>(size),
-            BlobUploadOptions{mount_from, static_cast<std::int64_t>(chunk_size), static_cast<std::int64_t>(single_put_max)}) {}
+            BlobUploadOptions{options["mountFrom"].as<std::string>(), static_cast<std::int64_t>(options["chunkSize"].as<double>()),
+                              static_cast<std::int64_t>(options["singlePutMax"].as<double>()), options["whole"].as<bool>()}) {}
 
   std::string state() const {
     switch (up_.state()) {
@@ -162,6 +163,7 @@ class Upload {
     return "";
   }
   bool mounted() const { return up_.mounted(); }
+  std::string strategy() const { return up_.strategy(); }
   double committed() const { return static_cast<double>(up_.committed()); }
   val error() const { return ErrorObject(up_.error())["error"]; }
 
@@ -377,8 +379,9 @@ EMSCRIPTEN_BINDINGS(irel_registry) {
   emscripten::function("digestToVerify", &DigestToVerify);
   emscripten::function("judgeDigest", &JudgeDigest);
   emscripten::class_<Upload>("BlobUpload")
-      .constructor<const emscripten::val&, const std::string&, double, const std::string&, double, double>()
+      .constructor<const emscripten::val&, const std::string&, double, const emscripten::val&>()
       .function("state", &Upload::state)
+      .function("strategy", &Upload::strategy)
       .function("mounted", &Upload::mounted)
       .function("committed", &Upload::committed)
       .function("error", &Upload::error)

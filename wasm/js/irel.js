@@ -25,6 +25,7 @@ export class Irel {
   #transports = new Map();
   #tokens = new Map();
   #schemes = new Map();
+  #uploadStrategies = new Map(); // registry -> 'whole' once it took a blob only as one PATCH
 
   /** env: how this environment does I/O (transport, credentials, hashing); see index.js, node.js. */
   constructor(core, env) {
@@ -239,6 +240,7 @@ export class Irel {
       insecureRegistries: options.insecureRegistries ?? [],
       tokens: this.#tokens,
       schemes: this.#schemes,
+      uploadStrategies: this.#uploadStrategies,
       probeSchemes: this.#env.probeSchemes,
       streamUploads: this.#env.streamUploads,
       retry: { ...DEFAULT_RETRY, ...options.retry },
@@ -255,6 +257,7 @@ export class Irel {
     for (const t of this.#transports.values()) t.close?.();
     this.#transports.clear();
     this.#schemes.clear();
+    this.#uploadStrategies.clear();
   }
 }
 

@@ -11,6 +11,13 @@
 // new session (at most twice) instead of failing the copy.
 // Every response carries a new Location; the latest one is always used. Offsets are tracked from
 // the Range header the registry returns, since some registries ignore Content-Range.
+// Registries differ (each behaviour seen in public threads): ECR answers a chunk with 201 and
+// discards chunks after the first (Range stops advancing); GAR and GHCR refuse a second chunk;
+// Artifactory refuses a monolithic PUT with a body; S3-backed registries ask for a minimum chunk
+// size (OCI-Chunk-Min-Length). So: a 201 counts as 202; a discarded or refused chunk sequence, and
+// a refused monolithic PUT, fall back to the whole blob in one PATCH in a new session
+// (strategy() then says "whole", for the driver to remember for the registry); chunks are never
+// smaller than the registry's minimum.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -25,6 +32,7 @@ struct BlobUploadOptions {
   std::string mount_from;                          // repository on the same registry, or empty
   std::int64_t chunk_size = 16 << 20;              // bytes per PATCH
   std::int64_t single_put_max = 16 << 20;          // blobs up to this size go in one PUT
+  bool whole = false;                              // the registry takes a blob only as one PATCH
 };
 
 class BlobUpload {
@@ -37,6 +45,10 @@ class BlobUpload {
   bool mounted() const { return mounted_; }
   const Error& error() const { return error_; }
   std::int64_t committed() const { return offset_; }  // bytes the registry confirmed
+  // "chunked", or "whole" once the blob goes (or fell back to going) in one PATCH.
+  const char* strategy() const { return options_.whole ? "whole" : "chunked"; }
+  // The bytes the next chunk request carries (the whole rest of the blob when "whole").
+  std::int64_t chunk_size() const { return options_.whole ? size_ - offset_ : options_.chunk_size; }
 
   // The next request to perform (only while Pending).
   HttpRequest Next() const;
@@ -50,6 +62,8 @@ class BlobUpload {
   enum class Step { Mount, Start, Whole, Chunk, Finish, Status };
   void Fail(const HttpResponse& r, const char* what);
   bool TakeLocation(const HttpResponse& r);
+  // A new session that sends the whole blob in one PATCH; false when that was already the way.
+  bool FallBackToWhole();
 
   Endpoint target_;
   std::string digest_;

@@ -156,41 +156,39 @@ export function planThickBundle(ctx, scan, options = {}) {
 
 // Sequential reads of the current archive entry, in the ranges an upload asks for; the last range
 // is kept so that a retried chunk can be sent again. The digest was checked in pass 1 and is
-// checked again here, before the last bytes go out.
+// checked again here, before the last bytes go out. It can also stream a range (Node: one
+// streamed PATCH) or build it as a body outside JS memory (browsers: a Blob), forward only; a
+// request for bytes the stream has passed is ARCHIVE_REWIND (the executor sends that blob in a
+// further pass).
 class ArchiveEntryReader {
-  /** Forward reads of one archive entry only (see transfer/place.js). */
-  can = { stream: false, body: false, progress: false };
+  can;
   #ar;
   #descriptor;
   #hash;
+  #newBody;
   #pos = 0;
   #last = null;
 
   constructor(ctx, ar, descriptor) {
     this.#ar = ar;
     this.#descriptor = descriptor;
+    this.#newBody = ctx.newBody;
     this.#hash = verifier(ctx, descriptor, 'source', `blob ${descriptor.digest} in the bundle`);
+    this.can = { stream: true, body: !!ctx.newBody, progress: false };
   }
 
-  async read(offset, length) {
-    const last = this.#last;
-    if (last && offset >= last.offset && offset + length <= last.offset + last.bytes.length) {
-      return last.bytes.subarray(offset - last.offset, offset - last.offset + length);
-    }
+  #forward(offset) {
     if (offset !== this.#pos) {
       throw bad('ARCHIVE_REWIND', `the registry asked for blob ${this.#descriptor.digest} from byte ${offset}, which the archive stream has passed`);
     }
-    const out = new Uint8Array(length);
-    let filled = 0;
-    while (filled < length) {
-      const piece = this.#ar.read(Math.min(PIECE, length - filled));
-      if (!piece.length) throw bad('ARCHIVE_TRUNCATED', `blob ${this.#descriptor.digest} ended early in pass 2`);
-      out.set(piece, filled);
-      filled += piece.length;
-    }
-    this.#hash.update(out);
-    this.#pos += length;
-    this.#last = { offset, bytes: out };
+  }
+
+  // The next piece of at most n bytes, hashed; the digest is judged when the last byte is read.
+  #piece(n) {
+    const piece = this.#ar.read(Math.min(PIECE, n));
+    if (!piece.length) throw bad('ARCHIVE_TRUNCATED', `blob ${this.#descriptor.digest} ended early in pass 2`);
+    this.#hash.update(piece);
+    this.#pos += piece.length;
     if (this.#pos === this.#descriptor.size) {
       try {
         this.#hash.finish();
@@ -198,7 +196,45 @@ class ArchiveEntryReader {
         throw bad(e.code, `${e.message}: it changed between the two passes over the archive`);
       }
     }
+    return piece;
+  }
+
+  async read(offset, length) {
+    const last = this.#last;
+    if (last && offset >= last.offset && offset + length <= last.offset + last.bytes.length) {
+      return last.bytes.subarray(offset - last.offset, offset - last.offset + length);
+    }
+    this.#forward(offset);
+    const out = new Uint8Array(length);
+    for (let filled = 0; filled < length;) {
+      const piece = this.#piece(length - filled);
+      out.set(piece, filled);
+      filled += piece.length;
+    }
+    this.#last = { offset, bytes: out };
     return out;
+  }
+
+  async *stream(offset, length) {
+    this.#forward(offset);
+    this.#last = null;
+    for (let left = length; left > 0;) {
+      const piece = this.#piece(left);
+      left -= piece.length;
+      yield piece;
+    }
+  }
+
+  async body(offset, length) {
+    this.#forward(offset);
+    this.#last = null;
+    const builder = this.#newBody();
+    for (let left = length; left > 0;) {
+      const piece = this.#piece(left);
+      left -= piece.length;
+      builder.add(piece);
+    }
+    return builder.finish();
   }
 
   close() {}

@@ -90,16 +90,21 @@ export async function registryTarget(ctx, text, signal, source, options = {}) {
 // bodies can be built outside JS memory (Blobs in browsers) in 64 MiB chunks, since fewer and
 // larger requests cost the browser and the registry far less (16 -> 64 MiB: about 30% faster
 // end to end through the proxy); elsewhere in buffered 16 MiB chunks. Interruptions and
-// retryable statuses resume where the registry says.
+// retryable statuses resume where the registry says. A registry that takes a blob only as one
+// PATCH (the core falls back when chunks are discarded or refused: ECR, GAR, GHCR) is
+// remembered for the run (ctx.uploadStrategies), so its later blobs go that way at once,
+// streamed where the reader can stream.
 async function pushBlob(ctx, { client, dst, mountFrom, d, reader, progress, signal, options }) {
   const { core } = ctx;
   const { digest, size } = d;
   const can = reader.can ?? {};
-  const streaming = ctx.streamUploads && options.chunkSize === undefined && !!can.stream;
+  const known = ctx.uploadStrategies?.get(dst.baseUrl) === 'whole';
+  const streamable = ctx.streamUploads && !!can.stream;
+  const streaming = streamable && (options.chunkSize === undefined || known);
   const pieced = !streaming && !!can.body;
   const chunk = options.chunkSize ?? (streaming ? Math.max(size, 1) : pieced ? 64 * MiB : 16 * MiB);
   const singlePutMax = options.singlePutMax ?? (streaming ? MiB : chunk);
-  const upload = new core.BlobUpload(dst, digest, size, mountFrom, chunk, singlePutMax);
+  const upload = new core.BlobUpload(dst, digest, size, { mountFrom, chunkSize: chunk, singlePutMax, whole: known });
   // Progress: streamed, the bytes read are the bytes sent; buffered, a blob is first read (whole,
   // or a chunk) and then sent, so `done` counts half of each and a big layer's bar moves while it
   // downloads too. Never backwards (a restarted upload keeps its bar until it passes the old
@@ -130,7 +135,9 @@ async function pushBlob(ctx, { client, dst, mountFrom, d, reader, progress, sign
       const headers = Object.fromEntries(req.headers);
       let body = null;
       if (req.hasBody) {
-        if (streaming && req.purpose === 'chunk') body = reader.stream(req.bodyOffset, req.bodyLength);
+        // After a fall-back to one PATCH, stream it where the reader can.
+        const stream = streaming || (streamable && upload.strategy() === 'whole');
+        if (stream && req.purpose === 'chunk') body = reader.stream(req.bodyOffset, req.bodyLength);
         else if (pieced) body = await reader.body(req.bodyOffset, req.bodyLength);
         else body = await reader.read(req.bodyOffset, req.bodyLength);
       }
@@ -156,6 +163,8 @@ async function pushBlob(ctx, { client, dst, mountFrom, d, reader, progress, sign
     if (upload.state() === 'failed') throw new IrelError(upload.error());
     return upload.mounted() ? 'mounted' : 'uploaded';
   } finally {
+    // Remembered even when this blob failed (a stream that cannot rewind): the next try goes whole.
+    if (upload.strategy() === 'whole') ctx.uploadStrategies?.set(dst.baseUrl, 'whole');
     upload.delete();
   }
 }

@@ -100,9 +100,16 @@ export async function executeFromStream({ images, openPass, emit, signal }) {
         if (!o) continue;
         const progress = blobProgress(emit, o.blob);
         progress('started', 0);
-        await putBlob(o.image.target, o.blob, entry.reader(o.blob), progress, signal, o.image.summary);
-        done.add(o);
         now.delete(entry.digest);
+        try {
+          await putBlob(o.image.target, o.blob, entry.reader(o.blob), progress, signal, o.image.summary);
+          done.add(o);
+        } catch (e) {
+          // The registry wanted bytes the stream had passed (it refused chunks after the first):
+          // the blob goes again in the next pass, the way the registry now takes blobs.
+          if (e?.code !== 'ARCHIVE_REWIND' || o.rewound) throw e;
+          o.rewound = true;
+        }
       }
       if (now.size) {
         throw new IrelError({ code: 'ARCHIVE_CHANGED', side: 'source',
@@ -125,9 +132,6 @@ export async function executeFromStream({ images, openPass, emit, signal }) {
         next.push({ ...o, blob: { ...o.blob, action: 'upload' } });
       }
     }
-    if (next.length && !now.size && next.every((o) => o.blob.action !== 'upload')) {
-      throw new IrelError({ code: 'PLAN_STUCK', message: 'blobs could neither be mounted nor uploaded' });
-    }
-    owed = next;
+    owed = next; // only uploads: each pass moves at least one per digest, or throws
   }
 }
