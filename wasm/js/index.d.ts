@@ -86,6 +86,8 @@ export type ProgressEvent =
       state: 'started' | 'uploading' | 'uploaded' | 'mounted' | 'exists' | 'foreign'; image?: string }
   | { type: 'image'; phase: 'started' | 'done'; image: string; target: string; digest?: string }
   | { type: 'image'; phase: 'failed'; image: string; target: string; error: IrelErrorData }
+  /** A wait before a retry (a 429's Retry-After, a 503, a dropped connection). */
+  | { type: 'wait'; side: 'source' | 'target'; registry: string; ms: number; status: number; image?: string }
   | { type: 'done'; summary: CopySummary; image?: string };
 
 export interface CopyOptions extends RegistryOptions {

@@ -26,6 +26,7 @@ export class Irel {
   #tokens = new Map();
   #schemes = new Map();
   #uploadStrategies = new Map(); // registry -> 'whole' once it took a blob only as one PATCH
+  #rateLimited = new Set(); // registry origins that sent RateLimit-* headers
 
   /** env: how this environment does I/O (transport, credentials, hashing); see index.js, node.js. */
   constructor(core, env) {
@@ -241,6 +242,9 @@ export class Irel {
       tokens: this.#tokens,
       schemes: this.#schemes,
       uploadStrategies: this.#uploadStrategies,
+      rateLimited: this.#rateLimited,
+      // Waits before a retry (a 429's Retry-After above all) as progress events.
+      onWait: options.onProgress ? (w) => options.onProgress({ type: 'wait', ...w }) : undefined,
       probeSchemes: this.#env.probeSchemes,
       streamUploads: this.#env.streamUploads,
       retry: { ...DEFAULT_RETRY, ...options.retry },

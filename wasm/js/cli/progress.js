@@ -55,6 +55,9 @@ export function createProgress(stream, { quiet = false, interval } = {}) {
     onProgress(e) {
       if (e.type === 'plan') plan = e;
       if (e.type === 'blob') blobs.set(e.digest, { size: e.size, done: e.done, state: e.state });
+      if (e.type === 'wait' && !quiet && e.ms >= 1000) {
+        stream.write(`waiting ${Math.round(e.ms / 1000)} s: ${e.side} registry ${e.registry} answered ${e.status || 'with a network error'}${e.status === 429 ? ' (rate limited)' : ''}\n`);
+      }
     },
     finish() {
       clearInterval(timer);

@@ -26,6 +26,8 @@ export class RegistryClient {
   #signal;
   #origin;
   #plainHttpAllowed;
+  #rateLimited; // Set of registry origins that sent RateLimit-* headers (shared per Irel)
+  #onWait;
   #auth = null; // the Authorization header value in use
   #authInFlight = null;
 
@@ -38,7 +40,9 @@ export class RegistryClient {
    * credential, realm, service and scopes.
    */
   constructor({ core, transport, credentials, side, registry, origin, plainHttpAllowed = false, scopes,
-    tokens = new Map(), retry = DEFAULT_RETRY, signal }) {
+    tokens = new Map(), retry = DEFAULT_RETRY, signal, rateLimited, onWait }) {
+    this.#rateLimited = rateLimited;
+    this.#onWait = onWait;
     if (!origin) throw new TypeError('RegistryClient: origin is required');
     this.#origin = origin;
     this.#plainHttpAllowed = plainHttpAllowed;
@@ -83,6 +87,7 @@ export class RegistryClient {
         if (await this.#authenticate(challenge, headers.Authorization)) continue; // answering a challenge is not a retry
         return res; // no credentials that could help: the caller reports UNAUTHORIZED
       }
+      if (res.header('RateLimit-Limit')) this.#rateLimited?.add(this.#origin);
       if (retry && await retrying.again({ response: res })) continue;
       return res;
     }
@@ -90,7 +95,8 @@ export class RegistryClient {
 
   /** The retries of one operation against this registry, under the `retry` option (retry.js). */
   retrying(signal = this.#signal) {
-    return new Retry(this.#retry, { core: this.#core, signal });
+    const onWait = this.#onWait && (({ ms, status }) => this.#onWait({ side: this.side, registry: this.registry, ms, status }));
+    return new Retry(this.#retry, { core: this.#core, signal, onWait });
   }
 
   /** An IrelError for a failed response, with the registry's own error code. */
@@ -201,6 +207,14 @@ export class RegistryClient {
         throw attemptsUsedUp(this.networkError(e, request));
       }
       if (await retrying.again({ response: res })) continue;
+      if (res.status === 400 && this.#scopes.length > 1) {
+        // Docker Hub's token endpoint answers 400 when an extra pull scope (a mount's from=)
+        // names a three-part repository: ask for the repository's own scope only; the mount
+        // then falls back to an upload.
+        await res.drain();
+        this.#scopes = this.#scopes.slice(0, 1);
+        return this.#fetchToken(challenge, creds);
+      }
       if (res.status !== 200) {
         await res.drain();
         const code = res.status === 401 || res.status === 403 ? 'UNAUTHORIZED' : 'AUTH_TOKEN_FAILED';

@@ -44,6 +44,8 @@ export function makeClient(ctx, endpoint, side, scopes, signal) {
     scopes,
     tokens: ctx.tokens,
     retry: ctx.retry,
+    rateLimited: ctx.rateLimited,
+    onWait: ctx.onWait,
     signal,
   });
 }

@@ -2,7 +2,7 @@
 import { IrelError } from '../errors.js';
 import { BlobReader } from './blob-reader.js';
 import { makeClient, resolveSide } from './endpoint.js';
-import { fetchManifest } from './image-source.js';
+import { fetchManifest, headManifest } from './image-source.js';
 import { isRetryableError } from './retry.js';
 
 const MiB = 1 << 20;
@@ -17,6 +17,13 @@ export async function registrySource(ctx, text, signal) {
     reference: ep.reference,
     root: () => fetchManifest({ ctx, client, endpoint: ep, ref: ep.digest || ep.tag || 'latest',
       expected: ep.digest ? { digest: ep.digest } : undefined }),
+    // Registries that count manifest GETs against a pull limit (Docker Hub, and any that sent
+    // RateLimit-* headers) are asked by HEAD first: a copy the target already has then costs no pull.
+    rateLimited: () => ep.registry === 'docker.io' || !!ctx.rateLimited?.has(ep.baseUrl),
+    async head() {
+      const h = await headManifest({ ctx, client, endpoint: ep, ref: ep.digest || ep.tag || 'latest' });
+      return h && (!ep.digest || h.digest === ep.digest) ? h : null;
+    },
     manifest: (d) => fetchManifest({ ctx, client, endpoint: ep, ref: d.digest, expected: { digest: d.digest, size: d.size } }),
     reader: (d, readSignal) => new BlobReader({ ctx, client, url: core.endpointUrl(ep, 'blob', d.digest, ''), descriptor: d,
       signal: readSignal }),
@@ -72,11 +79,22 @@ export async function registryTarget(ctx, text, signal, source, options = {}) {
           message: `target registry ${dst.registry} stored manifest ${dst.repository}:${ref} as ${stored}, not ${m.digest}` });
       }
     },
+    /** The target's own copy of a manifest it has, verified (to write a tag without a source GET). */
+    getManifest: (digest) => fetchManifest({ ctx, client, endpoint: dst, ref: digest, expected: { digest } }),
     async hasBlob(d) {
-      const res = await client.send({ method: 'HEAD', url: core.endpointUrl(dst, 'blob', d.digest, ''), headers: {} });
+      const url = core.endpointUrl(dst, 'blob', d.digest, '');
+      const res = await client.send({ method: 'HEAD', url, headers: {} });
       await res.drain();
       if (res.status === 200) return true;
       if (res.status === 404) return false;
+      // A HEAD the storage host behind a redirect refuses (GHCR): ask for the first byte instead.
+      if (res.status === 403 || res.status === 405 || res.status === 400) {
+        const got = await client.send({ method: 'GET', url, headers: { Range: 'bytes=0-0' } });
+        await got.drain();
+        if (got.status === 200 || got.status === 206) return true;
+        if (got.status === 404) return false;
+        throw await client.error(got, 'GET', `blob ${d.digest}`);
+      }
       throw await client.error(res, 'HEAD', `blob ${d.digest}`);
     },
     // how.mountFrom: the repository the plan mounts this blob from ('' uploads it).

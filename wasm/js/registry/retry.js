@@ -81,9 +81,13 @@ export class Retry {
   failures = 0;
 
   /** policy: the `retry` option; core: for isRetryableStatus; signal: stops the waiting. */
-  constructor(policy, { core, signal } = {}) {
+  #onWait;
+
+  /** onWait({ ms, status }): told of each wait before it starts (progress shows rate-limit waits). */
+  constructor(policy, { core, signal, onWait } = {}) {
     this.#policy = retryPolicy(policy);
     this.#signal = signal;
+    this.#onWait = onWait;
     this.#isRetryableStatus = (status) => core.isRetryableStatus(status);
   }
 
@@ -97,7 +101,9 @@ export class Retry {
     if (++this.failures >= this.#policy.attempts) return false;
     const retryAfter = response?.header('Retry-After') ?? null;
     if (response) await response.drain();
-    await sleep(backoffMs(this.failures - 1, retryAfter, this.#policy), this.#signal);
+    const ms = backoffMs(this.failures - 1, retryAfter, this.#policy);
+    this.#onWait?.({ ms, status: response?.status ?? 0 });
+    await sleep(ms, this.#signal);
     return true;
   }
 }

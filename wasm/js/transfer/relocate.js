@@ -35,13 +35,25 @@ export async function relocate(ctx, openSource, openTarget, options = {}) {
   const walk = new core.ImageWalk(platforms, !!options.includeNondistributable);
   const planner = new core.TransferPlanner();
   try {
-    // 1. The root manifest, exactly as the source has it.
-    const root = await source.root(signal);
+    // 1. The root manifest, exactly as the source has it. The target already holding this exact
+    // root means everything under it too: only the tag is written. A rate-limited source is asked
+    // by HEAD first, and a root the target has is then read from the target (no pull counted).
+    let root = null;
+    let exists = false;
+    if (platforms.length === 0 && source.rateLimited?.() && target.getManifest) {
+      const head = await source.head();
+      if (head?.digest && core.digestToVerify(head.digest).ok) {
+        target.checkDigest(head.digest);
+        if (await target.hasManifest(head.digest)) {
+          root = { ...(await target.getManifest(head.digest)) };
+          exists = true;
+        }
+      }
+    }
+    root ??= await source.root(signal);
     summary.sourceDigest = root.digest;
     emit({ type: 'manifest', phase: 'fetched', digest: root.digest, mediaType: root.mediaType });
-    // The target already holds this exact root, so everything under it too: only the tag is written.
-    let exists = false;
-    if (platforms.length === 0) {
+    if (!exists && platforms.length === 0) {
       target.checkDigest(root.digest);
       exists = await target.hasManifest(root.digest);
     }
