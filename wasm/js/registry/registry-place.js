@@ -70,7 +70,14 @@ export async function registryTarget(ctx, text, signal, source, options = {}) {
     async putManifest(ref, m) {
       const url = core.endpointUrl(dst, 'manifest', ref, '');
       const res = await client.send({ method: 'PUT', url, headers: { 'Content-Type': m.mediaType } }, { body: m.bytes });
-      if (res.status !== 201 && res.status !== 200) throw await client.error(res, 'PUT', `manifest ${dst.repository}:${ref}`);
+      if (res.status !== 201 && res.status !== 200) {
+        const e = await client.error(res, 'PUT', `manifest ${dst.repository}:${ref}`);
+        // Some registries (older Harbor) refuse image indexes: one platform still goes.
+        if ((res.status === 400 || res.status === 415) && /index|manifest\.list/.test(m.mediaType)) {
+          e.message += ' (this registry may not accept multi-platform indexes: copy one platform with --platform OS/ARCH)';
+        }
+        throw e;
+      }
       const stored = res.header('Docker-Content-Digest');
       await res.drain();
       // Registries name manifests by sha256 whatever digest the client used: compare like with like.
