@@ -9,6 +9,8 @@ namespace {
 // A rejected digest is about the bytes, so it is not one of these.
 bool RefusesTheMethod(const HttpResponse& r) {
   if (r.status == 405 || r.status == 411 || r.status == 413 || r.status == 415 || r.status == 501) return true;
+  // Artifactory answers a monolithic PUT with a body "404 BLOB_UNKNOWN" (docker/buildx#196).
+  if (r.status == 404 && r.body.find("BLOB_UNKNOWN") != std::string::npos) return true;
   return r.status == 400 && r.body.find("DIGEST_INVALID") == std::string::npos &&
          r.body.find("SIZE_INVALID") == std::string::npos;
 }

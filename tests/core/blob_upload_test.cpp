@@ -183,6 +183,13 @@ INSTANTIATE_TEST_SUITE_P(
             {"PATCH", S1, "chunk", Resp(202, {{"Location", S2}, {"Range", "0-9"}}), 0, 10},
             {"PUT", S2 + "&digest=" + D, "finish", Resp(201, kCommitted)}},
           BlobUpload::State::Done, false, ""},
+        UploadCase{"artifactory_404_blob_unknown_to_a_monolithic_put_goes_as_one_patch", 10, {}, {
+            {"POST", U, "start", Resp(202, kOpen)},
+            {"PUT", S1 + "&digest=" + D, "whole", Resp(404, {}, R"({"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]})"), 0, 10},
+            {"POST", U, "start", Resp(202, kOpen)},
+            {"PATCH", S1, "chunk", Resp(202, {{"Location", S2}, {"Range", "0-9"}}), 0, 10},
+            {"PUT", S2 + "&digest=" + D, "finish", Resp(201, kCommitted)}},
+          BlobUpload::State::Done, false, ""},
         UploadCase{"s3_minimum_chunk_length_is_honoured", 10, Chunked(2), {
             {"POST", U, "start", Resp(202, {{"Location", S1}, {"OCI-Chunk-Min-Length", "6"}})},
             {"PATCH", S1, "chunk", Resp(202, {{"Location", S2}, {"Range", "0-5"}}), 0, 6},
