@@ -74,9 +74,13 @@ export const bundleCommand = {
     const opened = irel.openBundle(args[0]);
     const bundle = opened.json;
     const prefix = values['repository-prefix'];
+    // --src-creds for the bundle's registries, --dest-creds for the prefix's.
+    const sources = [...new Set(opened.info.images.filter((i) => i.relocatable).map((i) => irel.parse(i.image))
+      .filter((r) => r.ok).map((r) => r.reference.domain))];
+    const dst = prefix !== undefined && irel.checkPrefix(prefix).ok ? irel.parseReference(`${prefix}/x`).domain : undefined;
     if (verb === 'images') {
       try {
-        for (const i of await opened.describe(registryOptions(values, {}))) io.stdout.write(`${JSON.stringify(i)}\n`);
+        for (const i of await opened.describe(registryOptions(values, { src: sources }))) io.stdout.write(`${JSON.stringify(i)}\n`);
         return 0;
       } finally {
         irel.close();
@@ -88,7 +92,7 @@ export const bundleCommand = {
       const progress = createProgress(io.stderr, { quiet: values.quiet });
       try {
         const r = await irel.bundleExport(bundle, values.output, {
-          ...registryOptions(values, {}), platforms: values.platform ?? [], onProgress: progress.onProgress });
+          ...registryOptions(values, { src: sources }), platforms: values.platform ?? [], onProgress: progress.onProgress });
         progress.finish();
         io.stdout.write(`wrote ${values.output} with ${r.images.length} images\n`);
         return 0;
@@ -106,7 +110,7 @@ export const bundleCommand = {
       io.stdout.write(opened.map(prefix).json);
       return 0;
     }
-    const opts = registryOptions(values, {});
+    const opts = registryOptions(values, { src: sources, dst });
     if (verb === 'check') {
       const mapping = await readInput(args[1], 'mapping').catch((e) => { e.command = this; throw e; });
       try {
