@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync }
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { startDialectProxy } from '../tests/helpers/dialect-proxy.js';
 import { startFaultProxy } from '../tests/helpers/fault-proxy.js';
 import { startRegistry } from '../tests/helpers/registry.js';
 import { forgeBundle, pushSamples } from '../tests/helpers/samples.js';
@@ -63,6 +64,14 @@ export default async function globalSetup() {
     // The same target registry behind a proxy that delays every upload chunk (for cancelling).
     const slow = await startFaultProxy({ target: internal.url, rules: [{ method: 'PATCH', delayMs: SLOW_PATCH_MS }] });
     stops.push(() => slow.stop());
+    // The same target registry as ECR and Artifact Registry behave (tests/helpers/dialect-proxy.js):
+    // the page's big-layer relocation must go through both.
+    const dialects = {};
+    for (const [profile, options] of [['ecr', { createOnPush: true }], ['gar', {}]]) {
+      const d = await startDialectProxy({ target: internal.url, profile, options });
+      stops.push(() => d.stop());
+      dialects[profile] = d;
+    }
 
     const images = await pushSamples(upstream);
     const big = await pushImage(upstream, 'samples/big:1', { layers: [{ size: BIG_LAYER, kind: 'raw' }] });
@@ -83,6 +92,7 @@ export default async function globalSetup() {
     const log = join(tmp, 'proxy.log');
     const proxy = spawn(process.execPath, [SERVER, '--port', String(PORT),
       '--allow-host', upstream.host, '--allow-host', internal.host, '--allow-host', slow.host,
+      ...Object.values(dialects).flatMap((d) => ['--allow-host', d.host]),
       '--allow-host', tokened.host, '--allow-host', new URL(tokened.tokenServer.realm).host], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     proxy.stdout.on('data', (d) => (output += d));
@@ -111,6 +121,8 @@ export default async function globalSetup() {
       tokened: { ...handle(tokened), realm: tokened.tokenServer.realm },
       // host: the slow way in; url/creds: the registry itself (for checks that bypass the delays)
       slow: { ...handle(internal), host: slow.host },
+      // host: the registry as the dialect behaves; url/creds: the registry itself (for checks)
+      dialects: Object.fromEntries(Object.entries(dialects).map(([name, d]) => [name, { ...handle(internal), host: d.host }])),
       images: Object.fromEntries(Object.entries(images).map(([k, v]) => [k, { ref: v.ref, digest: v.digest }])),
       big: { ref: big.ref, digest: big.digest, size: BIG_LAYER, thick: bigThick },
       bundle,
