@@ -1,15 +1,17 @@
 // The page's thick-bundle relocation of a big layer (96 MiB, sent in 64 MiB chunks by the page)
-// into registries that take a blob only as one PATCH: ECR (chunks after the first discarded) and
-// Artifact Registry (a second chunk refused), emulated by tests/helpers/dialect-proxy.js in front
-// of the real registry. The blob goes again, whole, built as a Blob; the digest is preserved.
+// into every registry dialect of tests/helpers/dialect-proxy.js, in front of the real registry:
+// ECR (chunks after the first discarded), Artifact Registry and GHCR (a second chunk refused),
+// Artifactory (no monolithic PUT), S3 (a minimum chunk), and the others. Where the registry takes
+// a blob only as one PATCH it goes again, whole, built as a Blob; the digest is preserved.
 import { expect, test } from '@playwright/test';
 
 import { sha256, skopeoInspectRaw } from '../tests/helpers/inspect.js';
 import { addCredentials, e2eState, openPage, shot } from './fixtures.js';
+import { DIALECTS } from './global-setup.js';
 
 const state = e2eState();
 
-for (const profile of ['ecr', 'gar']) {
+for (const profile of Object.keys(DIALECTS)) {
   test(`relocates a thick bundle with a 96 MiB layer into a registry that behaves as ${profile}`, async ({ page }) => {
     test.setTimeout(180_000);
     const dialect = state.dialects[profile];

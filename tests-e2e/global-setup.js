@@ -46,6 +46,12 @@ function corruptBundle(tgz, tmp) {
   return { path: out, blob: `sha256:${largest.f}` };
 }
 
+// Profiles of tests/helpers/dialect-proxy.js and their options, as tests/node/dialects.test.js runs them.
+export const DIALECTS = {
+  ecr: { createOnPush: true }, gar: {}, ghcr: {}, acr: {}, harbor: { unreadableProjects: ['secret'] }, dockerhub: {},
+  quay: {}, artifactory: {}, gitlab: {}, s3: { minChunk: 2 << 20 },
+};
+
 const handle = (reg) => ({ host: reg.host, url: reg.url, port: reg.port, tls: reg.tls, creds: reg.creds });
 
 export default async function globalSetup() {
@@ -64,11 +70,11 @@ export default async function globalSetup() {
     // The same target registry behind a proxy that delays every upload chunk (for cancelling).
     const slow = await startFaultProxy({ target: internal.url, rules: [{ method: 'PATCH', delayMs: SLOW_PATCH_MS }] });
     stops.push(() => slow.stop());
-    // The same target registry as ECR and Artifact Registry behave (tests/helpers/dialect-proxy.js):
-    // the page's big-layer relocation must go through both.
+    // The same target registry as each registry dialect behaves (tests/helpers/dialect-proxy.js):
+    // the page's big-layer relocation must go through every one.
     const dialects = {};
-    for (const [profile, options] of [['ecr', { createOnPush: true }], ['gar', {}]]) {
-      const d = await startDialectProxy({ target: internal.url, profile, options });
+    for (const [profile, options] of Object.entries(DIALECTS)) {
+      const d = await startDialectProxy({ target: internal.url, profile, options, credentials: internal.creds });
       stops.push(() => d.stop());
       dialects[profile] = d;
     }
@@ -92,7 +98,7 @@ export default async function globalSetup() {
     const log = join(tmp, 'proxy.log');
     const proxy = spawn(process.execPath, [SERVER, '--port', String(PORT),
       '--allow-host', upstream.host, '--allow-host', internal.host, '--allow-host', slow.host,
-      ...Object.values(dialects).flatMap((d) => ['--allow-host', d.host]),
+      ...Object.values(dialects).flatMap((d) => ['--allow-host', d.host, ...(d.storage ? ['--allow-host', d.storage.host] : [])]),
       '--allow-host', tokened.host, '--allow-host', new URL(tokened.tokenServer.realm).host], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     proxy.stdout.on('data', (d) => (output += d));
