@@ -170,6 +170,15 @@ describe('thick bundles (Gringotts)', () => {
       index.manifests = index.manifests.filter((m) => m.annotations['org.opencontainers.image.ref.name'] !== images.ledger.ref);
       writeFileSync(join(d, 'artifacts/layout/index.json'), JSON.stringify(index));
     }), /LAYOUT_IMAGE_NOT_FOUND/, () => images.ledger.ref],
+    // 17 blobs of 4 MiB that start like JSON (each hashing to its name): more than the 64 MiB
+    // pass 1 keeps of manifests and configs, refused before memory fills.
+    ['more json-looking blobs than the memory budget for manifests and configs', () => variant('jsonflood', (d) => {
+      for (let i = 0; i < 17; i++) {
+        const bytes = Buffer.alloc(4 << 20, 0x20 + i);
+        bytes[0] = 0x7b;
+        writeFileSync(join(d, 'artifacts', 'layout', 'blobs', 'sha256', sha256(bytes).slice(7)), bytes);
+      }
+    }), /ARCHIVE_LIMIT/, () => 'small JSON blobs'],
     ['invalid JSON in bundle.json', () => variant('badjson', (d) => writeFileSync(join(d, 'bundle.json'), '{"images": ')), /BUNDLE_INVALID/, () => 'bundle.json'],
     ['a symbolic link', () => variant('link', (d) => symlinkSync('/etc/passwd', join(d, 'artifacts', 'evil'))), /ARCHIVE_ENTRY_UNSAFE/, () => 'artifacts/evil'],
     ['an entry with ".."', () => {

@@ -63,7 +63,7 @@ export function openBundle(contextFor, input) {
       thick && options.online ? { ...options, expected: archiveDigests(core, input.archive, info) } : options),
     /** Digest, size and platforms of each image: from the archive (verified), or from registries. */
     describe: (options = {}) => (thick
-      ? describeThickBundle(contextFor(options), () => openArchive(core, input.archive(), options.archiveLimits))
+      ? describeThickBundle(contextFor(options), () => openArchive(core, input.archive(), options.archiveLimits), options)
       : describeThinBundle(contextFor(options), json, options)),
   };
 }

@@ -13,6 +13,10 @@ import { mapBundle, readBundle } from './thin.js';
 
 const LAYOUT = 'artifacts/layout/';
 const SMALL = 4 << 20; // manifests and configs are kept in memory; registries cap manifests at 4 MiB
+// All the small JSON blobs kept at once: real bundles hold a few MB of manifests and configs even
+// with hundreds of images; a hostile one with thousands of `{`-prefixed blobs is refused here
+// instead of filling memory (archiveLimits.maxJsonBytes raises it).
+const JSON_BUDGET = 64 << 20;
 const PIECE = 1 << 20;
 const CHUNK = 16 << 20;
 
@@ -28,10 +32,19 @@ function blobDigest(path) {
 /**
  * Pass 1. openArchive() -> archive reader ({ next, read, skip, readAll, close }).
  * Resolves to { bundleBytes, bundle, indexBytes, blobs: Map(digest -> { size, bytes? }) }.
+ * maxJsonBytes: the most bytes of small JSON blobs kept at once (ARCHIVE_LIMIT beyond).
  */
-export function scanThickBundle(ctx, openArchive, { onEntry = () => {} } = {}) {
+export function scanThickBundle(ctx, openArchive, { onEntry = () => {}, maxJsonBytes = JSON_BUDGET } = {}) {
   const ar = openArchive();
   const blobs = new Map();
+  let jsonBytes = 0;
+  const keepBudget = (n) => {
+    jsonBytes += n;
+    if (jsonBytes > maxJsonBytes) {
+      throw bad('ARCHIVE_LIMIT', `the bundle holds more than ${maxJsonBytes} bytes of small JSON blobs (manifests and configs): ` +
+        'refused to keep them all in memory (raise archiveLimits.maxJsonBytes if the bundle is genuine)');
+    }
+  };
   let bundleBytes = null;
   let layoutFile = null;
   let indexBytes = null;
@@ -55,7 +68,10 @@ export function scanThickBundle(ctx, openArchive, { onEntry = () => {} } = {}) {
           if (keep && size === 0 && piece[0] !== 0x7b) keep = null; // not JSON: a layer
           check.update(piece);
           size += piece.length;
-          if (keep) keep.push(piece.slice());
+          if (keep) {
+            keepBudget(piece.length);
+            keep.push(piece.slice());
+          }
         }
         try {
           check.finish();
@@ -241,8 +257,8 @@ class ArchiveEntryReader {
 }
 
 /** Each image of a thick bundle: { image, digest, mediaType, size, platforms, blobs }, verified. */
-export async function describeThickBundle(ctx, openArchive) {
-  const scan = scanThickBundle(ctx, openArchive);
+export async function describeThickBundle(ctx, openArchive, options = {}) {
+  const scan = scanThickBundle(ctx, openArchive, { maxJsonBytes: options.archiveLimits?.maxJsonBytes });
   const out = [];
   for (const plan of planThickBundle(ctx, scan)) {
     out.push(await describeGraph(ctx.core, plan.image, plan.manifests, plan.blobs.filter((b) => !b.foreign),
@@ -259,11 +275,13 @@ export async function describeThickBundle(ctx, openArchive) {
 export async function relocateThickBundle(ctx, openArchive, prefix, options = {}) {
   const { core } = ctx;
   const emit = options.onProgress ?? (() => {});
-  const scan = scanThickBundle(ctx, openArchive);
+  const scan = scanThickBundle(ctx, openArchive, { maxJsonBytes: options.archiveLimits?.maxJsonBytes });
   const { mapping, json } = mapBundle(core, scan.bundleBytes, prefix);
   const signal = options.signal ?? new AbortController().signal;
   const uploadOptions = { ...options, chunkSize: CHUNK, singlePutMax: CHUNK };
   const graphs = walkThickBundle(ctx, scan, options);
+  // The walks hold the manifests now; pass 2 reads blobs from the archive: let the rest go.
+  for (const b of scan.blobs.values()) b.bytes = null;
   const planner = new core.TransferPlanner();
   try {
     // Targets; an image may mount what an earlier one puts into the same registry.
