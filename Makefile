@@ -10,7 +10,7 @@ JOBS ?= $(shell nproc)
 STAMPS := build/stamps
 
 .PHONY: build deps system npm wasm-deps native asan fuzz-build wasm package test test-native \
-        test-asan test-fuzz test-node test-types test-e2e test-embed run bench bench-copy bench-browser fuzz clean
+        test-asan test-fuzz test-node test-types test-e2e test-embed run bench bench-copy bench-browser fuzz fuzz-long clean
 
 build: native wasm package
 
@@ -98,6 +98,10 @@ fuzz: fuzz-build
 	mkdir -p build/fuzz/corpus-reference
 	build/fuzz/tests/fuzz_reference -max_total_time=$${SECONDS_TO_FUZZ:-60} \
 	  build/fuzz/corpus-reference tests/fuzz/corpus/reference
+
+# A campaign: every fuzz target for FUZZ_SECONDS (600) each, corpora grown and merged back.
+fuzz-long: fuzz-build
+	bash scripts/fuzz-long.sh
 
 clean:
 	rm -rf build wasm/dist
