@@ -179,6 +179,12 @@ describe('thick bundles (Gringotts)', () => {
         writeFileSync(join(d, 'artifacts', 'layout', 'blobs', 'sha256', sha256(bytes).slice(7)), bytes);
       }
     }), /ARCHIVE_LIMIT/, () => 'small JSON blobs'],
+    ['a layout index listing 100,000 manifests', () => variant('bigindex', (d) => {
+      const index = JSON.parse(readFileSync(join(d, 'artifacts/layout/index.json')));
+      const entry = index.manifests[0];
+      index.manifests = Array.from({ length: 100_000 }, (_, i) => ({ ...entry, annotations: { 'org.opencontainers.image.ref.name': `x/y:${i}` } }));
+      writeFileSync(join(d, 'artifacts/layout/index.json'), JSON.stringify(index));
+    }), /ARCHIVE_ENTRY_TOO_LARGE|LAYOUT_INVALID|ARCHIVE_LIMIT/, () => 'index.json'],
     ['invalid JSON in bundle.json', () => variant('badjson', (d) => writeFileSync(join(d, 'bundle.json'), '{"images": ')), /BUNDLE_INVALID/, () => 'bundle.json'],
     ['a symbolic link', () => variant('link', (d) => symlinkSync('/etc/passwd', join(d, 'artifacts', 'evil'))), /ARCHIVE_ENTRY_UNSAFE/, () => 'artifacts/evil'],
     ['an entry with ".."', () => {
