@@ -10,7 +10,7 @@ JOBS ?= $(shell nproc)
 STAMPS := build/stamps
 
 .PHONY: build deps system npm wasm-deps native asan fuzz-build wasm package test test-native \
-        test-asan test-fuzz test-node test-types test-e2e test-embed run bench bench-copy bench-browser fuzz fuzz-long clean
+        test-asan test-fuzz test-node test-types test-e2e test-embed run bench bench-copy bench-browser bench-thick fuzz fuzz-long clean
 
 build: native wasm package
 
@@ -92,6 +92,10 @@ bench-copy: build
 
 bench-browser: build
 	node scripts/bench-browser.js
+
+# Thick bundles of BENCH_THICK_GIB GiB (1; "1,4" for both): time, peak RSS, the gzip+sha256 floor.
+bench-thick: build
+	node scripts/bench-thick.js
 
 # A short fuzzing session beyond the corpus replay (not part of `make test`).
 fuzz: fuzz-build
