@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 
 import { writeFileAtomic } from '../node/atomic-file.js';
 import { formatPlan } from './plan-format.js';
@@ -41,6 +41,14 @@ ${REGISTRY_USAGE}
 
 Exit status: 0 success, 1 failure, 2 usage error.`;
 
+async function canRead(path, what) {
+  try {
+    await (await open(path, 'r')).close();
+  } catch (e) {
+    throw new UsageError(`cannot read ${what} ${path}: ${e.code ?? e.message}`);
+  }
+}
+
 async function readInput(path, what) {
   try {
     return await readFile(path);
@@ -70,7 +78,8 @@ export const bundleCommand = {
     const want = { map: 1, relocate: 1, check: 2, export: 1, images: 1 }[verb];
     if (want === undefined) throw new UsageError(verb ? `unknown bundle command ${JSON.stringify(verb)}` : 'expected map, relocate, check or export', this);
     if (args.length !== want) throw new UsageError(`bundle ${verb} takes ${want === 1 ? 'BUNDLE' : 'BUNDLE MAPPING'}`, this);
-    await readInput(args[0], 'bundle').catch((e) => { e.command = this; throw e; });
+    // Only whether it can be read: a thick bundle is streamed, never read whole into memory.
+    await canRead(args[0], 'bundle').catch((e) => { e.command = this; throw e; });
     const opened = irel.openBundle(args[0]);
     const bundle = opened.json;
     const prefix = values['repository-prefix'];
