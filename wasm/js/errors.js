@@ -14,3 +14,16 @@ export class IrelError extends Error {
     return out;
   }
 }
+
+/**
+ * Any error as data ({ code, message, side? }): IrelErrors and the core's error objects as they
+ * are, a cancellation as CANCELLED, anything else as ERROR with its message.
+ */
+export function errorData(e) {
+  if (e && typeof e === 'object' && typeof e.code === 'string' && typeof e.message === 'string') {
+    const out = { code: e.code, message: e.message };
+    if (e.side) out.side = e.side;
+    return out;
+  }
+  return { code: e?.name === 'AbortError' ? 'CANCELLED' : 'ERROR', message: String(e?.message ?? e) };
+}

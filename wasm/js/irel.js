@@ -1,7 +1,7 @@
 // The environment-neutral API over the WebAssembly core. index.js (browsers, workers, bundlers)
 // and node.js differ only in how they fetch the .wasm bytes.
 import createIrelCore from '../dist/irel-core.js';
-import { IrelError } from './errors.js';
+import { errorData, IrelError } from './errors.js';
 import { copyImage } from './registry/copy.js';
 import { imageDigest } from './registry/digest.js';
 import { registrySource, registryTarget } from './registry/registry-place.js';
@@ -12,12 +12,6 @@ import { checkBundleMapping, mapBundle, readBundle, relocateThinBundle } from '.
 import { openBundle } from './bundle/open.js';
 import { DEFAULT_RETRY } from './registry/retry.js';
 import { VERSION } from './version.js';
-
-function errorData(e) {
-  const out = { code: e.code, message: e.message };
-  if (e.side) out.side = e.side;
-  return out;
-}
 
 export class Irel {
   #core;

@@ -28,6 +28,7 @@
 // Credentials arrive with each job, are used for that job only and are never logged, stored or
 // sent back: results and errors carry no part of the arguments.
 import { IrelError, load } from './index.js';
+import { errorData } from './errors.js';
 import { fileSource } from './archive/file-source-browser.js';
 
 const PROGRESS_EVERY_MS = 100;
@@ -37,15 +38,6 @@ let irelPromise = null;
 const core = () => (irelPromise ??= load());
 
 const post = (message) => self.postMessage(message);
-
-function errorData(e) {
-  if (e && typeof e === 'object' && typeof e.code === 'string' && typeof e.message === 'string') {
-    const out = { code: e.code, message: e.message };
-    if (e.side) out.side = e.side;
-    return out;
-  }
-  return { code: e?.name === 'AbortError' ? 'CANCELLED' : 'ERROR', message: String(e?.message ?? e) };
-}
 
 /** Only the options the library knows; never anything else from the message. */
 function registryOptions(args, signal) {

@@ -2,13 +2,8 @@
 // bundle's images are) and copied with its digest preserved, one image after another. An image
 // that fails does not stop the others; the result says which failed and why, and the mapping
 // holds only the images relocated, so it never names an image that is not there.
-import { IrelError } from '../errors.js';
+import { errorData, IrelError } from '../errors.js';
 import { copyImage } from '../registry/copy.js';
-
-function errorData(e) {
-  if (e instanceof IrelError || (e && typeof e.code === 'string')) return { code: e.code, message: e.message, ...(e.side ? { side: e.side } : {}) };
-  return { code: 'ERROR', message: String(e?.message ?? e) };
-}
 
 /** The relocation mapping file ({ original: relocated }, keys sorted), as the bundle commands write it. */
 export function mappingJson(mapping) {

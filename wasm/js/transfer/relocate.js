@@ -45,7 +45,7 @@ export async function relocate(ctx, openSource, openTarget, options = {}) {
       if (head?.digest && core.digestToVerify(head.digest).ok) {
         target.checkDigest(head.digest);
         if (await target.hasManifest(head.digest)) {
-          root = { ...(await target.getManifest(head.digest)) };
+          root = await target.getManifest(head.digest);
           exists = true;
         }
       }
