@@ -81,7 +81,8 @@ export interface RegistryOptions {
 
 export type ProgressEvent =
   | { type: 'manifest'; phase: 'fetched' | 'pushed'; digest: string; mediaType?: string; root?: boolean; existing?: boolean; image?: string }
-  | { type: 'plan'; blobs: number; bytes: number; manifests: number; plan?: Omit<CopyPlan, 'dryRun' | 'totals'>; image?: string }
+  | { type: 'plan'; blobs: number; bytes: number; manifests?: number; plan?: Omit<CopyPlan, 'dryRun' | 'totals'>; image?: string;
+      /** Thick bundles: one plan for all their images. */ images?: number }
   | { type: 'blob'; digest: string; size: number; done: number;
       state: 'started' | 'uploading' | 'uploaded' | 'mounted' | 'exists' | 'foreign'; image?: string }
   | { type: 'image'; phase: 'started' | 'done'; image: string; target: string; digest?: string }
@@ -215,15 +216,39 @@ export interface BundleImageDescription {
   blobs: number;
 }
 
+/** Bounds on what reading a thick bundle may cost; every one is refused with a named error beyond. */
+export interface ArchiveLimits {
+  /** An entry's declared size (default 16 GiB): ARCHIVE_ENTRY_TOO_LARGE. */
+  maxEntryBytes?: number;
+  /** The uncompressed tar stream (default 64 GiB): ARCHIVE_TOO_LARGE. */
+  maxTotalBytes?: number;
+  /** Entries (default 100000): ARCHIVE_TOO_MANY_ENTRIES. */
+  maxEntries?: number;
+  /** Manifests kept in memory at once while reading (default 64 MiB): ARCHIVE_LIMIT. */
+  maxJsonBytes?: number;
+}
+
+/** How a thick bundle was read: passes over the archive, most manifest bytes held, blobs read again. */
+export interface ArchiveScanStats {
+  passes: number;
+  keptPeakBytes: number;
+  rereadBlobs: number;
+}
+
+export interface BundleOptions extends CopyOptions {
+  archiveLimits?: ArchiveLimits;
+}
+
 export interface OpenedBundle {
   kind: 'thin' | 'thick';
   json: Uint8Array;
   info: BundleInfo;
   map(prefix: string): { mapping: Record<string, string>; json: string };
-  relocate(prefix: string, options?: CopyOptions):
-    Promise<{ mapping: Record<string, string>; json: string; images: { image: string; target: string; digest: string }[] }>;
+  relocate(prefix: string, options?: BundleOptions):
+    Promise<{ mapping: Record<string, string>; json: string; images: { image: string; target: string; digest: string }[];
+      /** Thick bundles. */ archive?: ArchiveScanStats }>;
   check(mappingJson: BundleInput, options?: RegistryOptions & { online?: boolean }): Promise<MappingVerdict[]>;
-  describe(options?: RegistryOptions): Promise<BundleImageDescription[]>;
+  describe(options?: RegistryOptions & { archiveLimits?: ArchiveLimits }): Promise<BundleImageDescription[]>;
 }
 
 export declare class Irel {
