@@ -5,30 +5,30 @@ import { IrelError } from '../errors.js';
 import { checkBundleMapping, describeThinBundle, mapBundle, readBundle, relocateThinBundle } from './thin.js';
 import { describeThickBundle, relocateThickBundle } from './thick.js';
 
-/** A top-level file of the archive (at most `max` bytes), or null; other entries are skipped. */
-function fileFromArchive(core, source, path, max) {
+const HEADER_FILES = { 'bundle.json': 16 << 20, 'artifacts/layout/index.json': 4 << 20 };
+
+/**
+ * bundle.json and the layout's index.json (each null if absent) in one pass that stops once both
+ * are read: at the front of the archive, as `irel bundle export` writes them, no blob is read.
+ */
+function headerFiles(core, source) {
+  const found = {};
   const ar = openArchive(core, source());
   try {
     for (let e = ar.next(); e; e = ar.next()) {
-      if (e.path === path && e.type === 'file') return ar.readAll(max);
-      if (e.type === 'file') ar.skip();
+      if (e.type !== 'file') continue;
+      if (Object.hasOwn(HEADER_FILES, e.path)) found[e.path] = ar.readAll(HEADER_FILES[e.path]);
+      else ar.skip();
+      if (Object.keys(found).length === 2) break;
     }
   } finally {
     ar.close();
   }
-  return null;
-}
-
-/** source: a function returning a fresh { read(max) -> Uint8Array, close() } over the archive. */
-function bundleJsonFromArchive(core, source) {
-  const json = fileFromArchive(core, source, 'bundle.json', 16 << 20);
-  if (json) return json;
-  throw new IrelError({ code: 'BUNDLE_INVALID', message: 'the archive has no bundle.json at its top level', side: 'source' });
+  return { bundleJson: found['bundle.json'] ?? null, index: found['artifacts/layout/index.json'] ?? null };
 }
 
 /** The root digest of each image of a thick bundle, from its layout's index.json (no blob is read). */
-function archiveDigests(core, source, info) {
-  const index = fileFromArchive(core, source, 'artifacts/layout/index.json', 4 << 20);
+function archiveDigests(core, index, info) {
   const out = new Map();
   if (!index) return out; // the offline verdicts and relocate() say what is wrong with such an archive
   for (const image of info.images) {
@@ -47,7 +47,11 @@ export function openBundle(contextFor, input) {
   const ctx = contextFor({});
   const { core } = ctx;
   const thick = typeof input.archive === 'function';
-  const json = thick ? bundleJsonFromArchive(core, input.archive) : input.json;
+  const header = thick ? headerFiles(core, input.archive) : null;
+  if (thick && !header.bundleJson) {
+    throw new IrelError({ code: 'BUNDLE_INVALID', message: 'the archive has no bundle.json at its top level', side: 'source' });
+  }
+  const json = thick ? header.bundleJson : input.json;
   const info = readBundle(core, json);
   return {
     kind: thick ? 'thick' : 'thin',
@@ -60,7 +64,7 @@ export function openBundle(contextFor, input) {
     // Online, a thick bundle's images must be in the registry with the digests its archive holds
     // (a thin bundle can only hold the registry to the digests it pins).
     check: (mapping, options = {}) => checkBundleMapping(contextFor(options), json, mapping,
-      thick && options.online ? { ...options, expected: archiveDigests(core, input.archive, info) } : options),
+      thick && options.online ? { ...options, expected: archiveDigests(core, header.index, info) } : options),
     /** Digest, size and platforms of each image: from the archive (verified), or from registries. */
     describe: (options = {}) => (thick
       ? describeThickBundle(contextFor(options), () => openArchive(core, input.archive(), options.archiveLimits), options)

@@ -1,107 +1,25 @@
 // Thick bundles: an archive (.tgz/.tar.gz, .tar, .tar.zst, .tar.xz) holding bundle.json and
 // artifacts/layout/, an OCI layout whose ref-name annotations are the bundle's original image
-// names. The archive is streamed, never unpacked: pass 1 reads bundle.json, the layout's index
-// and the small JSON blobs (manifests, configs), and hashes every blob; pass 2 streams the blobs
-// the targets lack straight into the registry. The original registries are never contacted.
+// names. The archive is streamed, never unpacked: pass 1 (thick-scan.js) reads bundle.json, the
+// layout's index and the manifests it reaches, and hashes every blob; pass 2 streams the blobs the
+// targets lack straight into the registry. Two passes, so that nothing is pushed from an archive
+// that turns out to be corrupt further on. The original registries are never contacted.
 import { IrelError } from '../errors.js';
 import { registryTarget } from '../registry/registry-place.js';
 import { verifier } from '../registry/digest-check.js';
 import { runPool } from '../registry/pool.js';
 import { executeFromStream, pushManifests } from '../transfer/execute.js';
 import { describeGraph } from './describe.js';
-import { mapBundle, readBundle } from './thin.js';
+import { mapBundle } from './thin.js';
+import { blobDigest, scanThickBundle } from './thick-scan.js';
 
-const LAYOUT = 'artifacts/layout/';
-const SMALL = 4 << 20; // manifests and configs are kept in memory; registries cap manifests at 4 MiB
-// All the small JSON blobs kept at once: real bundles hold a few MB of manifests and configs even
-// with hundreds of images; a hostile one with thousands of `{`-prefixed blobs is refused here
-// instead of filling memory (archiveLimits.maxJsonBytes raises it).
-const JSON_BUDGET = 64 << 20;
-const PIECE = 1 << 20;
+export { scanThickBundle };
+
 const CHUNK = 16 << 20;
+const PIECE = 1 << 20;
 
 function bad(code, message) {
   return new IrelError({ code, message, side: 'source' });
-}
-
-function blobDigest(path) {
-  const m = /^artifacts\/layout\/blobs\/([a-z0-9]+)\/([a-f0-9]+)$/.exec(path);
-  return m ? `${m[1]}:${m[2]}` : null;
-}
-
-/**
- * Pass 1. openArchive() -> archive reader ({ next, read, skip, readAll, close }).
- * Resolves to { bundleBytes, bundle, indexBytes, blobs: Map(digest -> { size, bytes? }) }.
- * maxJsonBytes: the most bytes of small JSON blobs kept at once (ARCHIVE_LIMIT beyond).
- */
-export function scanThickBundle(ctx, openArchive, { onEntry = () => {}, maxJsonBytes = JSON_BUDGET } = {}) {
-  const ar = openArchive();
-  const blobs = new Map();
-  let jsonBytes = 0;
-  const keepBudget = (n) => {
-    jsonBytes += n;
-    if (jsonBytes > maxJsonBytes) {
-      throw bad('ARCHIVE_LIMIT', `the bundle holds more than ${maxJsonBytes} bytes of small JSON blobs (manifests and configs): ` +
-        'refused to keep them all in memory (raise archiveLimits.maxJsonBytes if the bundle is genuine)');
-    }
-  };
-  let bundleBytes = null;
-  let layoutFile = null;
-  let indexBytes = null;
-  try {
-    for (let entry = ar.next(); entry; entry = ar.next()) {
-      onEntry(entry);
-      if (entry.type === 'dir') continue;
-      if (entry.type !== 'file') {
-        throw bad('ARCHIVE_ENTRY_UNSAFE', `archive entry ${entry.path} is a ${entry.type}: thick bundles hold regular files only`);
-      }
-      if (entry.path === 'bundle.json') bundleBytes = ar.readAll(16 << 20);
-      else if (entry.path === `${LAYOUT}oci-layout`) layoutFile = ar.readAll(1 << 16);
-      else if (entry.path === `${LAYOUT}index.json`) indexBytes = ar.readAll(SMALL);
-      else if (entry.path.startsWith(`${LAYOUT}blobs/`)) {
-        const digest = blobDigest(entry.path);
-        if (!digest) throw bad('ARCHIVE_ENTRY_INVALID', `archive entry ${entry.path} is not a blob path (blobs/ALG/HEX)`);
-        const check = verifier(ctx, { digest }, 'source', `blob ${digest} in the bundle`);
-        let keep = entry.size <= SMALL ? [] : null; // small JSON blobs: manifests and configs
-        let size = 0;
-        for (let piece = ar.read(PIECE); piece.length; piece = ar.read(PIECE)) {
-          if (keep && size === 0 && piece[0] !== 0x7b) keep = null; // not JSON: a layer
-          check.update(piece);
-          size += piece.length;
-          if (keep) {
-            keepBudget(piece.length);
-            keep.push(piece.slice());
-          }
-        }
-        try {
-          check.finish();
-        } catch (e) {
-          throw e.code === 'DIGEST_MISMATCH' ? bad(e.code, `${e.message}: the archive is corrupt or tampered with`) : e;
-        }
-        let bytes = null;
-        if (keep && keep.length) {
-          bytes = new Uint8Array(size);
-          let at = 0;
-          for (const p of keep) {
-            bytes.set(p, at);
-            at += p.length;
-          }
-        }
-        blobs.set(digest, { size, bytes });
-      } else {
-        ar.skip();
-      }
-    }
-  } finally {
-    ar.close();
-  }
-  if (!bundleBytes) throw bad('BUNDLE_INVALID', 'the archive has no bundle.json at its top level');
-  const bundle = readBundle(ctx.core, bundleBytes);
-  if (!layoutFile || !ctx.core.checkOciLayout(layoutFile).ok) {
-    throw bad('LAYOUT_INVALID', `the archive has no valid ${LAYOUT}oci-layout`);
-  }
-  if (!indexBytes) throw bad('LAYOUT_INVALID', `the archive has no ${LAYOUT}index.json`);
-  return { bundleBytes, bundle, indexBytes, blobs };
 }
 
 /**
@@ -125,8 +43,11 @@ function walkThickBundle(ctx, scan, options = {}) {
       const manifest = (d) => {
         const b = scan.blobs.get(d.digest);
         if (!b) throw bad('BLOB_UNKNOWN', `bundle image ${image.image}: manifest ${d.digest} is missing from the archive`);
-        if (!b.bytes || b.size !== d.size) {
-          throw bad('MANIFEST_INVALID', `bundle image ${image.image}: manifest ${d.digest} is ${b.size} bytes; its descriptor says ${d.size}`);
+        if (b.size !== d.size) {
+          throw bad('BLOB_SIZE_MISMATCH', `bundle image ${image.image}: manifest ${d.digest} is ${b.size} bytes; its descriptor says ${d.size}`);
+        }
+        if (!b.bytes) {
+          throw bad('MANIFEST_INVALID', `bundle image ${image.image}: manifest ${d.digest} is not a manifest (not JSON, or over 4 MiB)`);
         }
         return b.bytes;
       };
@@ -258,7 +179,7 @@ class ArchiveEntryReader {
 
 /** Each image of a thick bundle: { image, digest, mediaType, size, platforms, blobs }, verified. */
 export async function describeThickBundle(ctx, openArchive, options = {}) {
-  const scan = scanThickBundle(ctx, openArchive, { maxJsonBytes: options.archiveLimits?.maxJsonBytes });
+  const scan = scanThickBundle(ctx, openArchive, { maxJsonBytes: options.archiveLimits?.maxJsonBytes, keepConfigs: true });
   const out = [];
   for (const plan of planThickBundle(ctx, scan)) {
     out.push(await describeGraph(ctx.core, plan.image, plan.manifests, plan.blobs.filter((b) => !b.foreign),
@@ -286,18 +207,14 @@ export async function relocateThickBundle(ctx, openArchive, prefix, options = {}
   try {
     // Targets; an image may mount what an earlier one puts into the same registry.
     const images = [];
-    const reposByRegistry = new Map();
     for (const g of graphs) {
       const target = await registryTarget(ctx, mapping[g.image], signal, null, uploadOptions);
-      const earlier = reposByRegistry.get(target.where.registry) ?? [];
-      const mounting = earlier.length ? await registryTarget(ctx, mapping[g.image], signal, null, { ...uploadOptions, mountScopes: earlier }) : target;
-      reposByRegistry.set(target.where.registry, [...earlier, target.where.repository]);
       const info = g.walk.summary();
       const tag = target.rootRef(info.rootDigest);
       const index = planner.addImage({ source: g.image, target: target.reference(tag), tag, targetRegistry: target.where.registry,
         targetRepository: target.where.repository, mountFrom: '' }, g.walk);
       planner.answerRoot(index, await target.hasManifest(info.rootDigest));
-      images.push({ image: g.image, target: mounting, manifestBytes: new Map(g.walk.pushOrder().map((n) => [n.digest, n])),
+      images.push({ image: g.image, target, manifestBytes: new Map(g.walk.pushOrder().map((n) => [n.digest, n])),
         summary: { blobs: { uploaded: 0, mounted: 0, present: 0, foreign: 0 }, bytes: { uploaded: 0, mounted: 0, present: 0 }, manifests: 0 } });
     }
     await runPool(planner.pendingChecks(), options.jobs ?? 4, async (d) => planner.answerBlob(d.image, d.digest, await images[d.image].target.hasBlob(d)));
@@ -305,12 +222,18 @@ export async function relocateThickBundle(ctx, openArchive, prefix, options = {}
     if (!built.ok) throw new IrelError(built.error);
     const plan = JSON.parse(built.json);
     plan.images.forEach((planned, i) => { images[i].planned = planned; });
+    // An image mounting what an earlier one uploads asks for pull access to just those
+    // repositories (a token scope per repository: 200 images must not mean 199 scopes each).
+    for (const i of images) {
+      const from = [...new Set(i.planned.blobs.filter((b) => b.action === 'mount').map((b) => b.from))];
+      if (from.length && !options.dryRun) i.target = await registryTarget(ctx, mapping[i.image], signal, null, { ...uploadOptions, mountScopes: from });
+    }
     if (options.dryRun) {
       return { mapping, json, dryRun: true, totals: plan.totals,
         images: images.map((i) => ({ image: i.image, target: mapping[i.image], digest: i.planned.digest, plan: { dryRun: true, ...i.planned } })) };
     }
     const moving = plan.images.flatMap((p) => p.blobs).filter((b) => b.action === 'upload');
-    emit({ type: 'plan', blobs: new Set(moving.map((b) => b.digest)).size, bytes: plan.totals.bytes.upload });
+    emit({ type: 'plan', blobs: new Set(moving.map((b) => b.digest)).size, bytes: plan.totals.bytes.upload, images: images.length });
 
     // Blobs in archive order, each entry read once per pass (see executeFromStream).
     await executeFromStream({ images, emit, signal, openPass: () => archiveEntries(ctx, openArchive) });
@@ -322,7 +245,7 @@ export async function relocateThickBundle(ctx, openArchive, prefix, options = {}
       out.push({ image: i.image, target: mapping[i.image], digest: i.planned.digest });
       emit({ type: 'image', phase: 'done', image: i.image, target: mapping[i.image], digest: i.planned.digest });
     }
-    return { mapping, json, images: out };
+    return { mapping, json, images: out, archive: scan.stats };
   } finally {
     for (const g of graphs) g.walk.delete();
     planner.delete();

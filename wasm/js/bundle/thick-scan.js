@@ -1,0 +1,225 @@
+// Pass 1 over a thick bundle: bundle.json, the layout's oci-layout and index.json, and every blob
+// hashed. Of the blobs, only the manifests reachable from index.json are kept in memory (and the
+// configs, when describing), found as the archive goes: a manifest read adds its children to what
+// is wanted, and a wanted blob's size is known before the archive reaches it, so a blob whose
+// archive entry is larger than its descriptor says is refused before a byte of it is inflated.
+// A JSON-looking blob seen before whatever names it is kept within a byte budget; beyond it, it
+// is dropped and read again in a short extra pass if something turns out to need it. Memory is
+// bounded by the budget, never by the number or size of the archive's entries.
+import { IrelError } from '../errors.js';
+import { verifier } from '../registry/digest-check.js';
+import { readBundle } from './thin.js';
+
+export const LAYOUT = 'artifacts/layout/';
+const SMALL = 4 << 20; // registries cap manifests at 4 MiB; configs beyond it are not described
+// Manifests (and JSON-looking blobs not yet placed) kept at once: real bundles hold a few MB even
+// with hundreds of images; archiveLimits.maxJsonBytes raises it.
+export const JSON_BUDGET = 64 << 20;
+const PIECE = 1 << 20;
+const MAX_PASSES = 8; // extra passes for dropped manifests: one per level of nesting at most
+
+function bad(code, message) {
+  return new IrelError({ code, message, side: 'source' });
+}
+
+export function blobDigest(path) {
+  const m = /^artifacts\/layout\/blobs\/([a-z0-9]+)\/([a-f0-9]+)$/.exec(path);
+  return m ? `${m[1]}:${m[2]}` : null;
+}
+
+const sizeMismatch = (digest, actual, declared) => bad('BLOB_SIZE_MISMATCH',
+  `blob ${digest} is ${actual} bytes in the archive; its descriptor says ${declared}`);
+
+class Scan {
+  seen = new Map(); // digest -> { size, bytes, dropped, expanded }
+  wanted = new Map(); // digest -> { size, kind: 'manifest'|'config'|'blob', mediaType }
+  reread = new Set(); // wanted manifests whose bytes were dropped
+  kept = 0;
+  peak = 0;
+
+  constructor(ctx, { maxJsonBytes, keepConfigs }) {
+    this.ctx = ctx;
+    this.budget = maxJsonBytes;
+    this.keepConfigs = keepConfigs;
+  }
+
+  needsBytes(kind) {
+    return kind === 'manifest' || (kind === 'config' && this.keepConfigs);
+  }
+
+  want(d, kind) {
+    const prior = this.wanted.get(d.digest);
+    if (prior) {
+      if (prior.size !== d.size) {
+        throw bad('BLOB_SIZE_MISMATCH', `blob ${d.digest} is described as ${prior.size} bytes and as ${d.size} bytes`);
+      }
+      if (prior.kind === 'manifest' || prior.kind === kind || kind === 'blob') return;
+      prior.kind = kind;
+      prior.mediaType = d.mediaType;
+    } else {
+      this.wanted.set(d.digest, { size: d.size, kind, mediaType: d.mediaType });
+    }
+    if (this.seen.has(d.digest)) this.settle(d.digest);
+  }
+
+  // A blob both seen and wanted: a manifest adds its children; other bytes go.
+  settle(digest) {
+    const w = this.wanted.get(digest);
+    const s = this.seen.get(digest);
+    if (s.size !== w.size) throw sizeMismatch(digest, s.size, w.size);
+    if (!this.needsBytes(w.kind)) {
+      this.release(s);
+      return;
+    }
+    if (!s.bytes) {
+      if (s.dropped) this.reread.add(digest);
+      return; // not JSON, or too large: the walk says so, naming the image
+    }
+    if (w.kind === 'manifest' && !s.expanded) {
+      s.expanded = true;
+      const m = this.ctx.core.parseManifest(s.bytes, w.mediaType ?? '');
+      if (!m.ok) return; // the walk reports it, naming the image
+      for (const c of m.manifests) this.want(c, 'manifest');
+      if (m.config) this.want(m.config, 'config');
+      for (const l of m.layers) this.want(l, 'blob');
+    }
+  }
+
+  keep(s, bytes) {
+    s.bytes = bytes;
+    this.kept += bytes.length;
+    this.peak = Math.max(this.peak, this.kept);
+  }
+
+  release(s) {
+    if (s.bytes) this.kept -= s.bytes.length;
+    s.bytes = null;
+  }
+
+  overBudget(n) {
+    return this.kept + n > this.budget;
+  }
+
+  // One blob entry: hashed; its bytes kept if they are (or may be) a manifest.
+  blob(ar, entry, digest, onlyWanted) {
+    const w = this.wanted.get(digest);
+    if (w && entry.size !== w.size) throw sizeMismatch(digest, entry.size, w.size);
+    let keep = false;
+    if (w ? this.needsBytes(w.kind) : !onlyWanted && entry.size <= SMALL) keep = entry.size <= SMALL;
+    if (keep && this.overBudget(entry.size)) {
+      if (w) {
+        throw bad('ARCHIVE_LIMIT', `the bundle's manifests are more than ${this.budget} bytes: refused to keep them all in memory ` +
+          '(raise archiveLimits.maxJsonBytes if the bundle is genuine)');
+      }
+      keep = false;
+    }
+    const check = verifier(this.ctx, { digest }, 'source', `blob ${digest} in the bundle`);
+    let out = null;
+    let size = 0;
+    let json = true;
+    for (let piece = ar.read(PIECE); piece.length; piece = ar.read(PIECE)) {
+      if (size === 0) {
+        json = piece[0] === 0x7b; // not JSON: a layer (or a bad manifest, which the walk names)
+        if (keep && (json || w)) out = new Uint8Array(entry.size);
+      }
+      check.update(piece);
+      if (out && size + piece.length <= out.length) out.set(piece, size);
+      size += piece.length;
+    }
+    try {
+      check.finish();
+    } catch (e) {
+      throw e.code === 'DIGEST_MISMATCH' ? bad(e.code, `${e.message}: the archive is corrupt or tampered with`) : e;
+    }
+    const prior = this.seen.get(digest);
+    if (prior) {
+      if (!onlyWanted) throw bad('ARCHIVE_ENTRY_INVALID', `blob ${digest} appears twice in the archive`);
+      if (out && size === out.length) this.keep(prior, out);
+      prior.dropped = false;
+      return;
+    }
+    const s = { size, bytes: null, dropped: false, expanded: false };
+    this.seen.set(digest, s);
+    if (out && size === out.length) this.keep(s, out);
+    // Passed over for the budget alone: a later manifest may still name it.
+    s.dropped = !s.bytes && !w && entry.size <= SMALL && json && !onlyWanted;
+    if (w) this.settle(digest);
+  }
+
+  // The blobs that were seen and wanted by nobody, or not as manifests, give their bytes back.
+  finish() {
+    for (const [digest, s] of this.seen) {
+      const w = this.wanted.get(digest);
+      if (!w || !this.needsBytes(w.kind)) this.release(s);
+    }
+  }
+}
+
+/**
+ * Pass 1. openArchive() -> archive reader ({ next, read, skip, readAll, close }).
+ * Resolves to { bundleBytes, bundle, indexBytes, blobs: Map(digest -> { size, bytes? }), stats }.
+ * Options: maxJsonBytes, the most bytes of manifests kept at once (ARCHIVE_LIMIT beyond);
+ * keepConfigs, to keep the configs too (for describing images).
+ * stats: { passes, keptPeakBytes, rereadBlobs }.
+ */
+export function scanThickBundle(ctx, openArchive, { maxJsonBytes = JSON_BUDGET, keepConfigs = false } = {}) {
+  const scan = new Scan(ctx, { maxJsonBytes, keepConfigs });
+  let bundleBytes = null;
+  let layoutFile = null;
+  let indexBytes = null;
+  const ar = openArchive();
+  try {
+    for (let entry = ar.next(); entry; entry = ar.next()) {
+      if (entry.type === 'dir') continue;
+      if (entry.type !== 'file') {
+        throw bad('ARCHIVE_ENTRY_UNSAFE', `archive entry ${entry.path} is a ${entry.type}: thick bundles hold regular files only`);
+      }
+      if (entry.path === 'bundle.json') bundleBytes = ar.readAll(16 << 20);
+      else if (entry.path === `${LAYOUT}oci-layout`) layoutFile = ar.readAll(1 << 16);
+      else if (entry.path === `${LAYOUT}index.json`) {
+        indexBytes = ar.readAll(SMALL);
+        const index = ctx.core.parseManifest(indexBytes, 'application/vnd.oci.image.index.v1+json');
+        if (index.ok) for (const d of index.manifests) scan.want(d, 'manifest');
+      } else if (entry.path.startsWith(`${LAYOUT}blobs/`)) {
+        const digest = blobDigest(entry.path);
+        if (!digest) throw bad('ARCHIVE_ENTRY_INVALID', `archive entry ${entry.path} is not a blob path (blobs/ALG/HEX)`);
+        scan.blob(ar, entry, digest, false);
+      } else {
+        ar.skip();
+      }
+    }
+  } finally {
+    ar.close();
+  }
+  if (!bundleBytes) throw bad('BUNDLE_INVALID', 'the archive has no bundle.json at its top level');
+  const bundle = readBundle(ctx.core, bundleBytes);
+  if (!layoutFile || !ctx.core.checkOciLayout(layoutFile).ok) {
+    throw bad('LAYOUT_INVALID', `the archive has no valid ${LAYOUT}oci-layout`);
+  }
+  if (!indexBytes) throw bad('LAYOUT_INVALID', `the archive has no ${LAYOUT}index.json`);
+  // Manifests dropped for the budget before anything named them: read again, only them.
+  let passes = 1;
+  let rereadBlobs = 0;
+  while (scan.reread.size) {
+    if (passes > MAX_PASSES) throw bad('ARCHIVE_LIMIT', `the bundle's manifests needed more than ${MAX_PASSES} passes over the archive`);
+    const now = new Set(scan.reread);
+    scan.reread.clear();
+    rereadBlobs += now.size;
+    passes++;
+    const again = openArchive();
+    try {
+      for (let entry = again.next(); entry && now.size; entry = again.next()) {
+        const digest = entry.type === 'file' ? blobDigest(entry.path) : null;
+        if (!digest || !now.has(digest)) continue;
+        now.delete(digest);
+        scan.blob(again, entry, digest, true);
+        scan.settle(digest);
+      }
+    } finally {
+      again.close();
+    }
+  }
+  scan.finish();
+  return { bundleBytes, bundle, indexBytes, blobs: scan.seen,
+    stats: { passes, keptPeakBytes: scan.peak, rereadBlobs } };
+}
