@@ -253,6 +253,8 @@ export interface OpenedBundle {
 
 export declare class Irel {
   readonly version: string;
+  /** Bytes of WebAssembly memory the core holds (its peak: wasm memory never shrinks). */
+  memoryBytes(): number;
   /** The registry credentials written as a URL, Docker config key or host[:port] belong to ("docker.io" for Docker Hub's spellings). */
   registryKey(text: string): { ok: true; registry: string } | { ok: false; error: IrelErrorData };
   /** Parses and normalizes; never throws for bad input. */
@@ -359,8 +361,11 @@ export interface WorkerOps {
   map: { args: { bundle: WorkerBundle; prefix: string }; result: { mapping: Record<string, string>; json: string } };
   relocate: {
     args: { bundle: WorkerBundle; prefix: string } & WorkerCopyArgs;
-    result: { mapping: Record<string, string>; json: string; images: { image: string; target: string; digest: string }[] };
+    result: { mapping: Record<string, string>; json: string; images: { image: string; target: string; digest: string }[];
+      archive?: ArchiveScanStats };
   };
+  /** The worker's WebAssembly memory, in bytes (its peak). */
+  memory: { args: Record<string, never>; result: { wasmBytes: number } };
   check: { args: { bundle: WorkerBundle; mapping: string | Uint8Array; online?: boolean } & WorkerRegistryArgs; result: MappingVerdict[] };
   /** With dryRun: the plan (CopyPlan), nothing written. */
   copy: { args: { src: string; dst: string; dryRun?: boolean } & WorkerCopyArgs; result: CopySummary | CopyPlan };

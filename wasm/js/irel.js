@@ -32,6 +32,11 @@ export class Irel {
     return VERSION;
   }
 
+  /** Bytes of WebAssembly memory the core holds: its peak, since wasm memory never shrinks. */
+  memoryBytes() {
+    return this.#core.HEAPU8?.buffer.byteLength ?? 0;
+  }
+
   /** Parses and normalizes an image reference; never throws for bad input. */
   parse(input) {
     const r = this.#core.parseReference(String(input));

@@ -12,8 +12,9 @@
 //   open      { bundle }                              -> { kind, info, json }
 //   describe  { bundle, ...registry }                 -> { kind, info, json, images: [{ image, digest, mediaType, size, platforms, blobs }] }
 //   map       { bundle, prefix }                      -> { mapping, json }
-//   relocate  { bundle, prefix, ...registry, jobs }   -> { mapping, json, images: [{ image, target, digest }] }
+//   relocate  { bundle, prefix, ...registry, jobs }   -> { mapping, json, images: [{ image, target, digest }], archive? }
 //   check     { bundle, mapping, online, ...registry } -> [{ image, relocated, ok, problem, digest? }]
+//   memory    {}                                      -> { wasmBytes } (the core's WebAssembly memory)
 //   copy      { src, dst, ...registry, jobs, platforms, includeNondistributable, dryRun } -> CopySummary
 //   digest    { ref, ...registry }                    -> 'sha256:…'
 //   describeImage  { ref, ...registry }               -> { image, digest, mediaType, size, platforms, blobs }
@@ -120,7 +121,8 @@ const OPS = {
     const b = openBundle(irel, args.bundle, progress, ['bundle.json', 'verify', 'upload'], options);
     const r = await b.relocate(String(args.prefix ?? ''), options);
     // Thin relocations carry each copy's summary; keep only plain data.
-    return { mapping: r.mapping, json: r.json, images: r.images.map(({ image, target, digest }) => ({ image, target, digest })) };
+    return { mapping: r.mapping, json: r.json, images: r.images.map(({ image, target, digest }) => ({ image, target, digest })),
+      ...(r.archive ? { archive: r.archive } : {}) };
   },
   async check(irel, args, { signal, progress }) {
     const options = registryOptions(args, signal);
@@ -136,6 +138,9 @@ const OPS = {
   async describeImage(irel, args, { signal }) {
     if (typeof args.ref !== 'string') throw new TypeError('args.ref is required: an image reference');
     return irel.describeImage(args.ref, registryOptions(args, signal));
+  },
+  async memory(irel) {
+    return { wasmBytes: irel.memoryBytes() };
   },
   async relocateImages(irel, args, { signal, progress }) {
     if (!Array.isArray(args.refs)) throw new TypeError('args.refs is required: an array of image references');
