@@ -13,6 +13,6 @@ process.title = 'irel serve (bench)';
 const { values } = parseArgs({ options: SERVE_OPTIONS });
 const file = (name) => fileURLToPath(new URL(name, import.meta.url));
 const server = await createProxyServer({ ...serveOptionsFrom(values),
-  extraFiles: new Map([['/bench/bench.html', file('bench.html')], ['/bench/bench.js', file('bench.js')]]) });
+  extraFiles: new Map(['bench.html', 'bench.js', 'thick.html', 'thick.js'].map((f) => [`/bench/${f}`, file(f)])) });
 process.stdout.write(`${server.url}/bench/bench.html\n`);
 process.once('SIGTERM', () => server.close().then(() => process.exit(0)));

@@ -88,6 +88,42 @@ export function tarGzLayer(seed, size) {
   return { ...blob, diffId: sha256Hex(tar), compressed: true };
 }
 
+// A MiB of text-like bytes: lines of pseudo-words from a 4,096-word vocabulary (gzip takes it
+// to about half, as it does source code and configuration files).
+function textBlock(seed) {
+  const rnd = randomBytesFor(`${seed}/text`, 1 << 20);
+  const vocab = Array.from({ length: 4096 }, (_, i) => (i * 2654435761 >>> 0).toString(36).slice(0, 3 + (i % 7)));
+  let text = '';
+  for (let i = 0; text.length < (1 << 20); i += 2) {
+    text += vocab[((rnd[i % rnd.length] << 8) | rnd[(i + 1) % rnd.length]) & 4095];
+    text += rnd[(i + 7) % rnd.length] < 24 ? '\n' : ' ';
+  }
+  return Buffer.from(text.slice(0, 1 << 20));
+}
+
+/**
+ * An uncompressed tar layer of one text-like file data/text.txt, streamed: compressible, as image
+ * content mostly is. Each MiB is the seed's block rotated (never repeating within gzip's window).
+ * Same shape and size rule as streamedTarLayer.
+ */
+export function textTarLayer(seed, size) {
+  const n = Math.max(0, Math.floor(size / 512) * 512 - 1536);
+  const block = textBlock(seed);
+  function* open() {
+    yield tarHeader('data/text.txt', n);
+    for (let k = 0, left = n; left > 0; k++) {
+      const at = (k * 7919 * 64) % block.length;
+      const piece = Buffer.concat([block.subarray(at), block.subarray(0, at)]);
+      yield piece.subarray(0, Math.min(left, piece.length));
+      left -= piece.length;
+    }
+    yield tarPadding(n);
+    yield TAR_END;
+  }
+  const m = measure(open);
+  return { ...m, open, diffId: m.digest, compressed: false };
+}
+
 /**
  * An uncompressed tar layer streamed in 1 MiB chunks: one random file data/blob.bin. The blob
  * size is exactly `size` when `size` is a multiple of 512 and ≥ 1536, otherwise the next tar

@@ -7,7 +7,7 @@
 // references directly ([{ digest, size, mediaType, pushed }]; pushed false for foreign layers) and
 // children = the pushed results of the manifests an index references.
 import { createHash } from 'node:crypto';
-import { memoryBlob, randomBytesFor, rawLayer, streamedTarLayer, tarGzLayer } from './content.js';
+import { memoryBlob, randomBytesFor, rawLayer, streamedTarLayer, tarGzLayer, textTarLayer } from './content.js';
 import { registryClient } from './registry-client.js';
 import { signSchema1 } from './schema1.js';
 
@@ -85,11 +85,12 @@ function parsePlatform(p) {
   return variant ? { architecture, os, variant } : { architecture, os };
 }
 
-/** Build (not push) the layer blobs from a spec: size or { size, kind: 'targz'|'tar'|'raw', mediaType }. */
+/** Build (not push) the layer blobs from a spec: size or { size, kind: 'targz'|'tar'|'text'|'raw', mediaType }. */
 function makeLayer(spec, seed, mt) {
   const s = typeof spec === 'number' ? { size: spec } : spec;
   const kind = s.kind ?? (s.size > BIG ? 'tar' : 'targz');
-  const blob = kind === 'targz' ? tarGzLayer(seed, s.size) : kind === 'tar' ? streamedTarLayer(seed, s.size) : rawLayer(seed, s.size);
+  const blob = kind === 'targz' ? tarGzLayer(seed, s.size) : kind === 'tar' ? streamedTarLayer(seed, s.size)
+    : kind === 'text' ? textTarLayer(seed, s.size) : rawLayer(seed, s.size);
   return { blob, mediaType: s.mediaType ?? (blob.compressed ? mt.layerGzip : mt.layerTar) };
 }
 
