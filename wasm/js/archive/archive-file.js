@@ -58,7 +58,7 @@ export function openArchive(core, source, options = {}) {
 
   function check(r) {
     if (r.ok) return r;
-    const err = new IrelError(r.error);
+    const err = new IrelError({ ...r.error, side: 'source' }); // an archive is only ever read from
     if (sourceError) {
       err.message = `${r.error.message}: ${sourceError.message ?? sourceError}`;
       err.cause = sourceError;
