@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "irel/json_depth.hpp"
 #include "irel/percent_encode.hpp"
 
 namespace irel {
@@ -119,6 +120,9 @@ Result<std::string> TokenUrl(const AuthChallenge& c, const std::vector<std::stri
 }
 
 Result<Token> ParseTokenResponse(std::string_view body) {
+  if (JsonNestedTooDeep(body)) {
+    return Error{"AUTH_TOKEN_INVALID", "the token server's answer is JSON " + JsonTooDeepDetail()};
+  }
   const auto doc = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
     return Error{"AUTH_TOKEN_INVALID", "the token server's answer is not a JSON object"};

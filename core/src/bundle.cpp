@@ -6,6 +6,7 @@
 #include <set>
 
 #include "irel/digest.hpp"
+#include "irel/json_depth.hpp"
 #include "irel/path_mapping.hpp"
 #include "irel/reference.hpp"
 
@@ -68,6 +69,7 @@ std::vector<std::string> Bundle::RelocatableImages() const {
 }
 
 Result<Bundle> ParseBundle(std::string_view bytes) {
+  if (JsonNestedTooDeep(bytes)) return Invalid("JSON " + JsonTooDeepDetail());
   const json doc = json::parse(bytes.begin(), bytes.end(), nullptr, false);
   if (doc.is_discarded()) return Invalid("not valid JSON");
   if (!doc.is_object()) return Invalid("the top level must be a JSON object");
@@ -111,6 +113,9 @@ std::string RelocationMappingJson(const std::map<std::string, std::string>& mapp
 }
 
 Result<std::vector<MappingVerdict>> CheckMapping(const Bundle& bundle, std::string_view mapping_json) {
+  if (JsonNestedTooDeep(mapping_json)) {
+    return Error{"MAPPING_INVALID", "the relocation mapping's JSON is " + JsonTooDeepDetail()};
+  }
   const json doc = json::parse(mapping_json.begin(), mapping_json.end(), nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
     return Error{"MAPPING_INVALID", "the relocation mapping is not a JSON object"};

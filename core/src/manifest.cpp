@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "irel/digest.hpp"
+#include "irel/json_depth.hpp"
 #include "irel/media_type.hpp"
 
 namespace irel {
@@ -113,6 +114,7 @@ Result<Manifest> ParseManifest(std::string_view bytes, std::string_view content_
                  "Docker schema 1 manifests are not supported (deprecated since 2017): re-push the "
                  "image with a current docker, skopeo or crane to convert it to schema 2"};
   }
+  if (JsonNestedTooDeep(bytes)) return Invalid("JSON " + JsonTooDeepDetail());
   const json doc = json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return Invalid("not valid JSON");
   if (!doc.is_object()) return Invalid("the top level must be a JSON object");

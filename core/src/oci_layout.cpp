@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "irel/digest.hpp"
+#include "irel/json_depth.hpp"
 #include "irel/media_type.hpp"
 #include "irel/reference.hpp"
 
@@ -32,6 +33,7 @@ std::string NameOf(const Descriptor& d) {
 }  // namespace
 
 Result<bool> CheckOciLayoutFile(std::string_view bytes) {
+  if (JsonNestedTooDeep(bytes)) return Error{"LAYOUT_INVALID", "oci-layout is JSON " + JsonTooDeepDetail()};
   const auto doc = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return Error{"LAYOUT_INVALID", "oci-layout is not a JSON object"};
   const auto v = doc.find("imageLayoutVersion");
@@ -86,6 +88,7 @@ std::string EmptyLayoutIndex() {
 }
 
 Result<std::string> AddToLayoutIndex(std::string_view index_bytes, const Descriptor& d, std::string_view name) {
+  if (JsonNestedTooDeep(index_bytes)) return Error{"LAYOUT_INVALID", "index.json is JSON " + JsonTooDeepDetail()};
   auto doc = ordered_json::parse(index_bytes.begin(), index_bytes.end(), nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return Error{"LAYOUT_INVALID", "index.json is not a JSON object"};
   auto& list = doc["manifests"];

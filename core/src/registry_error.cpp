@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "irel/json_depth.hpp"
+
 namespace irel {
 namespace {
 
@@ -50,7 +52,9 @@ bool IsRetryableStatus(int status) {
 Error RegistryError(int status, std::string_view body, const RegistryExchange& x) {
   std::string code = CodeForStatus(status);
   std::string detail;
-  const auto doc = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
+  // A body nested too deep is not parsed: the error is then the status code's alone.
+  const auto doc = JsonNestedTooDeep(body) ? nlohmann::json(nlohmann::json::value_t::discarded)
+                                          : nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
   if (!doc.is_discarded() && doc.is_object()) {
     const auto errors = doc.find("errors");
     if (errors != doc.end() && errors->is_array()) {
