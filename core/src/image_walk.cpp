@@ -54,6 +54,8 @@ Result<std::vector<Descriptor>> ImageWalk::AddRoot(std::string digest, std::stri
 }
 
 Result<std::vector<Descriptor>> ImageWalk::AddChild(const Descriptor& d, std::string bytes) {
+  // Added already (a driver asking twice): walked once, nothing more to fetch.
+  if (node_of_.count(d.digest)) return std::vector<Descriptor>{};
   const auto it = depth_of_pending_.find(d.digest);
   const int depth = it == depth_of_pending_.end() ? 1 : it->second;
   return Add(d.digest, d.media_type, std::move(bytes), depth, false);
@@ -71,6 +73,18 @@ Result<std::vector<Descriptor>> ImageWalk::Add(std::string digest, std::string m
   Node node;
 
   if (m.kind == ManifestKind::Index) {
+    // Digests that match their bytes cannot form a cycle; made-up ones (a layout or bundle written
+    // by hand, a driver that does not verify) can, and are refused before anything is fetched.
+    for (const auto& d : m.manifests) {
+      if (d.digest == digest) {
+        return Error{"MANIFEST_INVALID", "the index " + digest + " lists itself: its digest does not match its bytes"};
+      }
+      if (node_of_.count(d.digest) && Reaches(d.digest, digest)) {
+        return Error{"MANIFEST_INVALID", "the index " + digest + " lists " + d.digest +
+                                             ", an index above it: the indexes form a cycle, which only digests "
+                                             "that do not match their bytes can make"};
+      }
+    }
     std::vector<std::string> available, selected;
     for (const auto& d : m.manifests) {
       const bool take = Selected(options_, d);  // every index is filtered, nested ones too
@@ -112,6 +126,21 @@ Result<std::vector<Descriptor>> ImageWalk::Add(std::string digest, std::string m
   node.fetched = WalkNode{std::move(digest), m.media_type, std::move(bytes), depth};
   nodes_.push_back(std::move(node));
   return children;
+}
+
+bool ImageWalk::Reaches(const std::string& from, const std::string& target) const {
+  std::set<std::string> seen;
+  std::vector<std::string> stack{from};
+  while (!stack.empty()) {
+    const std::string d = std::move(stack.back());
+    stack.pop_back();
+    if (d == target) return true;
+    const auto found = node_of_.find(d);
+    if (found == node_of_.end() || !seen.insert(d).second) continue;
+    const Node& n = nodes_[found->second];
+    stack.insert(stack.end(), n.entries.begin(), n.entries.end());
+  }
+  return false;
 }
 
 // Bottom-up: an index is rewritten when it dropped entries or when a kept entry's manifest was

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <optional>
 #include <set>
 
 #include "manifest_fixtures.hpp"
@@ -366,6 +367,107 @@ TEST(ImageWalk, InvalidManifestsAreErrors) {
   const auto r = walk.AddRoot(H('x'), "", R"({"schemaVersion":1})");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "MANIFEST_SCHEMA1_UNSUPPORTED");
+}
+
+// --- cycles: only digests that do not match their bytes can make them ------------------------------
+
+// An index named H(name) listing the indexes named by `children` (and, for a leaf, one image).
+std::string NamedIndex(const std::string& children) {
+  std::string out = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[)";
+  for (std::size_t i = 0; i < children.size(); ++i) {
+    out += (i ? "," : "") + std::string(R"({"mediaType":"application/vnd.oci.image.index.v1+json","digest":")") +
+           H(children[i]) + R"(","size":1})";
+  }
+  if (children.empty()) {
+    out += R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" + Sha(Image({{H('1'), kGz}})) +
+           R"(","size":1,"platform":{"os":"linux","architecture":"amd64"}})";
+  }
+  return out + "]}";
+}
+
+struct GraphCase {
+  const char* label;
+  std::map<char, std::string> graph;  // index name -> names of the indexes it lists; 'a' is the root
+  std::string error;                  // what the MANIFEST_INVALID message says, "" when the walk succeeds
+};
+
+class WalksMadeUpGraphs : public ::testing::TestWithParam<GraphCase> {};
+
+// Drives the walk as the registry and bundle drivers do: every child returned is fetched and added,
+// until none is left or an add fails. The walk must end either way, and end soon.
+TEST_P(WalksMadeUpGraphs, EndsWithAClearErrorOrVisitsEachManifestOnce) {
+  const auto& c = GetParam();
+  std::map<std::string, std::string> bytes;  // digest -> bytes the "registry" serves
+  for (const auto& [name, children] : c.graph) bytes[H(name)] = NamedIndex(children);
+  const std::string img = Image({{H('1'), kGz}});
+  bytes[Sha(img)] = img;
+
+  ImageWalk walk;
+  auto added = walk.AddRoot(H('a'), "", bytes.at(H('a')));
+  std::vector<Descriptor> pending;
+  std::map<std::string, int> adds;
+  std::optional<Error> error;
+  if (added) pending = *added; else error = added.error();
+  for (int steps = 0; !error && !pending.empty(); ++steps) {
+    ASSERT_LT(steps, 100) << "the walk does not end";
+    const Descriptor d = pending.front();
+    pending.erase(pending.begin());
+    ++adds[d.digest];
+    auto more = walk.AddChild(d, bytes.at(d.digest));
+    if (!more) {
+      error = more.error();
+      break;
+    }
+    pending.insert(pending.end(), more->begin(), more->end());
+  }
+  if (c.error.empty()) {
+    ASSERT_FALSE(error) << error->message;
+    for (const auto& [digest, n] : adds) EXPECT_EQ(n, 1) << digest << " fetched more than once";
+    const auto order = walk.PushOrder();
+    ASSERT_EQ(order.size(), c.graph.size() + 1);  // every index and the image, once each
+    EXPECT_EQ(order.front().digest, Sha(img));
+    EXPECT_EQ(order.back().digest, H('a'));
+    return;
+  }
+  ASSERT_TRUE(error.has_value()) << "no error";
+  EXPECT_EQ(error->code, "MANIFEST_INVALID");
+  EXPECT_NE(error->message.find(c.error), std::string::npos) << error->message;
+  // What was added before the error still resolves (no endless recursion over the cycle).
+  EXPECT_LE(walk.PushOrder().size(), c.graph.size() + 1);
+  EXPECT_FALSE(walk.root_rewritten());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ImageWalk, WalksMadeUpGraphs,
+    ::testing::Values(
+        GraphCase{"root_lists_itself", {{'a', "ab"}, {'b', ""}}, "the index " + H('a') + " lists itself"},
+        GraphCase{"child_lists_itself", {{'a', "b"}, {'b', "b"}}, "the index " + H('b') + " lists itself"},
+        GraphCase{"child_lists_the_root", {{'a', "b"}, {'b', "a"}},
+                  "the index " + H('b') + " lists " + H('a') + ", an index above it: the indexes form a cycle"},
+        GraphCase{"three_indexes_in_a_ring", {{'a', "b"}, {'b', "c"}, {'c', "a"}},
+                  "the index " + H('c') + " lists " + H('a') + ", an index above it"},
+        GraphCase{"ring_below_the_root", {{'a', "b"}, {'b', "c"}, {'c', "b"}},
+                  "the index " + H('c') + " lists " + H('b') + ", an index above it"},
+        GraphCase{"ring_reached_by_a_second_path", {{'a', "bc"}, {'b', ""}, {'c', "db"}, {'d', "c"}},
+                  "the index " + H('d') + " lists " + H('c') + ", an index above it"},
+        // Not cycles: an index listed twice, added before or after the other index listing it.
+        GraphCase{"shared_index_added_first", {{'a', "cb"}, {'b', "c"}, {'c', ""}}, ""},
+        GraphCase{"shared_index_added_last", {{'a', "bc"}, {'b', "c"}, {'c', ""}}, ""},
+        GraphCase{"diamond", {{'a', "bc"}, {'b', "d"}, {'c', "d"}, {'d', ""}}, ""}),
+    [](const auto& info) { return std::string(info.param.label); });
+
+TEST(ImageWalk, AChildAddedTwiceIsWalkedOnce) {
+  ImageWalk walk;
+  const auto img = Image({{H('1'), kGz}});
+  const auto idx = Index({{Sha(img), "linux/amd64"}});
+  const auto children = walk.AddRoot(Sha(idx), "", idx);
+  ASSERT_TRUE(children.ok());
+  ASSERT_TRUE(walk.AddChild((*children)[0], img).ok());
+  const auto again = walk.AddChild((*children)[0], img);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->empty());
+  EXPECT_EQ(walk.PushOrder().size(), 2u);
+  EXPECT_EQ(walk.Blobs().size(), 2u);
 }
 
 struct PlatformCase {

@@ -56,7 +56,8 @@ class ImageWalk {
   // Adds the root manifest. `digest` is what its bytes hash to (verified by the caller against
   // any digest the reference or registry named). Returns the child manifests to fetch.
   Result<std::vector<Descriptor>> AddRoot(std::string digest, std::string media_type, std::string bytes);
-  // Adds a child manifest fetched for a descriptor returned earlier.
+  // Adds a child manifest fetched for a descriptor returned earlier (once: adding it again
+  // returns no children). An index listing itself, or an index above it, is MANIFEST_INVALID.
   Result<std::vector<Descriptor>> AddChild(const Descriptor& descriptor, std::string bytes);
 
   // Distinct blobs in first-seen order (configs, layers, in the order of the manifests).
@@ -90,6 +91,8 @@ class ImageWalk {
 
   Result<std::vector<Descriptor>> Add(std::string digest, std::string media_type, std::string bytes, int depth,
                                       bool root);
+  // True when `from` (added) leads to `target` through the entries of added indexes.
+  bool Reaches(const std::string& from, const std::string& target) const;
   const Final& Resolve(const std::string& digest, Finals& done, std::set<std::string>& active) const;
   Finals Resolved() const;  // every manifest added
 
