@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { load } from 'irel';
 
+import { listTags } from '../helpers/inspect.js';
 import { startRegistry } from '../helpers/registry.js';
 import { forgeLayout } from '../helpers/thick-forge.js';
 import { makeTempDir } from '../helpers/util.js';
@@ -54,25 +55,30 @@ describe('hostile thick bundles', () => {
       .map((h) => `artifacts/layout/blobs/sha256/${h}`).filter((p) => p !== layerPath()), layerPath()];
   const layerFirst = () => ['bundle.json', layerPath(), 'artifacts/layout'];
 
+  const sized = (e) => e.code === 'BLOB_SIZE_MISMATCH' && e.message.includes(`${4 * GiB} bytes in the archive; its descriptor says 1024`);
+  // verifyFirst: nothing at all is written; streamed (the default for this order), the config
+  // read before the layer may be uploaded, but no manifest and no tag.
   const cases = [
-    ['a 4 GiB layer entry whose manifest, read first, says 1 KiB: refused from its header', () => archive('named.tgz', manifestsFirst()), {},
-      (e) => e.code === 'BLOB_SIZE_MISMATCH' && e.message.includes(`${4 * GiB} bytes in the archive; its descriptor says 1024`)],
-    ['the same entry before anything names it, over maxEntryBytes', () => archive('entry.tgz', layerFirst()), { maxEntryBytes: 1 * GiB },
-      (e) => e.code === 'ARCHIVE_ENTRY_TOO_LARGE' && e.message.includes(layerPath())],
-    ['the same entry before anything names it, over maxTotalBytes', () => archive('total.tgz', layerFirst()), { maxTotalBytes: 256 << 20 },
-      (e) => e.code === 'ARCHIVE_TOO_LARGE' && /over the limit of 268435456 bytes/.test(e.message)],
+    ['a 4 GiB layer entry whose manifest, read first, says 1 KiB: refused from its header, streaming', 'stream1',
+      () => archive('named.tgz', manifestsFirst()), {}, sized],
+    ['the same, verifying first', 'verify1', () => archive('named.tgz', manifestsFirst()), { verifyFirst: true }, sized],
+    ['the same entry before anything names it, over maxEntryBytes', 'entry1', () => archive('entry.tgz', layerFirst()),
+      { archiveLimits: { maxEntryBytes: 1 * GiB } }, (e) => e.code === 'ARCHIVE_ENTRY_TOO_LARGE' && e.message.includes(layerPath())],
+    ['the same entry before anything names it, over maxTotalBytes', 'total1', () => archive('total.tgz', layerFirst()),
+      { archiveLimits: { maxTotalBytes: 256 << 20 } }, (e) => e.code === 'ARCHIVE_TOO_LARGE' && /over the limit of 268435456 bytes/.test(e.message)],
   ];
-  for (const [label, make, limits, judge] of cases) {
-    it(`refuses ${label}, and pushes nothing`, async () => {
+  for (const [label, repo, make, options, judge] of cases) {
+    it(`refuses ${label}; no manifest or tag written`, async () => {
       const file = make();
-      const repo = `hostile-${label.slice(0, 20).replace(/\W+/g, '-')}`;
-      await assert.rejects(irel.openBundle(file).relocate(`${gold.host}/${repo}`, { archiveLimits: limits }), (e) => {
+      await assert.rejects(irel.openBundle(file).relocate(`${gold.host}/${repo}`, options), (e) => {
         assert.ok(judge(e), `${e.code}: ${e.message}`);
         assert.equal(e.side, 'source');
         return true;
       });
       const catalog = await fetch(`${gold.url}/v2/_catalog`).then((x) => x.json());
-      assert.deepEqual(catalog.repositories.filter((n) => n.startsWith(repo)), []);
+      const written = catalog.repositories.filter((n) => n.startsWith(`${repo}/`));
+      if (options.verifyFirst) assert.deepEqual(written, []);
+      for (const name of written) assert.deepEqual(await listTags(gold, name), [], `${name} has no tag`);
     });
   }
 });

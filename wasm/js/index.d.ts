@@ -224,6 +224,12 @@ export interface ArchiveLimits {
   maxTotalBytes?: number;
   /** Entries (default 100000): ARCHIVE_TOO_MANY_ENTRIES. */
   maxEntries?: number;
+  /**
+   * Memory the xz decoder may allocate, its dictionary included (default 128 MiB; xz -9 needs
+   * 65 MiB): ARCHIVE_MEMORY_LIMIT, from the stream's header, before allocating. zstd windows are
+   * held to libzstd's own 128 MiB (zstd --long=28 and up: ARCHIVE_MEMORY_LIMIT), whatever this says.
+   */
+  maxDecoderBytes?: number;
   /** Manifests kept in memory at once while reading (default 64 MiB): ARCHIVE_LIMIT. */
   maxJsonBytes?: number;
 }
@@ -237,6 +243,13 @@ export interface ArchiveScanStats {
 
 export interface BundleOptions extends CopyOptions {
   archiveLimits?: ArchiveLimits;
+  /**
+   * Thick bundles: verify every blob in a first pass before anything is written (two passes).
+   * By default an archive whose manifests come first (as bundleExport writes them) is read once,
+   * its layers streamed into the registry as they come: one found bad further on stops the
+   * relocation before any manifest or tag is written, but after some verified blobs.
+   */
+  verifyFirst?: boolean;
 }
 
 export interface OpenedBundle {

@@ -34,13 +34,17 @@ class Scan {
   seen = new Map(); // digest -> { size, bytes, dropped, expanded }
   wanted = new Map(); // digest -> { size, kind: 'manifest'|'config'|'blob', mediaType }
   reread = new Set(); // wanted manifests whose bytes were dropped
+  pending = new Set(); // wanted manifests not read yet: the graph is known once this is empty
   kept = 0;
   peak = 0;
 
-  constructor(ctx, { maxJsonBytes, keepConfigs }) {
+  constructor(ctx, { maxJsonBytes, keepConfigs, keepForUpload }) {
     this.ctx = ctx;
     this.budget = maxJsonBytes;
     this.keepConfigs = keepConfigs;
+    // Streaming: the small blobs read before the stream stops (configs, mostly) are uploaded from
+    // memory, within the budget, rather than costing a second pass.
+    this.keepForUpload = keepForUpload;
   }
 
   needsBytes(kind) {
@@ -59,6 +63,7 @@ class Scan {
     } else {
       this.wanted.set(d.digest, { size: d.size, kind, mediaType: d.mediaType });
     }
+    if (kind === 'manifest') this.pending.add(d.digest);
     if (this.seen.has(d.digest)) this.settle(d.digest);
   }
 
@@ -68,15 +73,18 @@ class Scan {
     const s = this.seen.get(digest);
     if (s.size !== w.size) throw sizeMismatch(digest, s.size, w.size);
     if (!this.needsBytes(w.kind)) {
-      this.release(s);
+      if (this.keepForUpload && s.bytes) s.forUpload = true;
+      else this.release(s);
       return;
     }
     if (!s.bytes) {
       if (s.dropped) this.reread.add(digest);
-      return; // not JSON, or too large: the walk says so, naming the image
+      else this.pending.delete(digest); // not JSON, or too large: the walk says so, naming the image
+      return;
     }
     if (w.kind === 'manifest' && !s.expanded) {
       s.expanded = true;
+      this.pending.delete(digest);
       const m = this.ctx.core.parseManifest(s.bytes, w.mediaType ?? '');
       if (!m.ok) return; // the walk reports it, naming the image
       for (const c of m.manifests) this.want(c, 'manifest');
@@ -100,14 +108,28 @@ class Scan {
     return this.kept + n > this.budget;
   }
 
+  // Room for a manifest the graph needs: the bytes kept only to save work (blobs to upload from
+  // memory, JSON-looking blobs nothing names yet) go first; they are read again if needed.
+  evict(n) {
+    for (const [digest, s] of this.seen) {
+      if (!this.overBudget(n)) return;
+      const w = this.wanted.get(digest);
+      if (!s.bytes || (w && this.needsBytes(w.kind))) continue;
+      this.release(s);
+      if (s.forUpload) s.forUpload = false; // uploaded from a further pass instead
+      else s.dropped = true; // read again if a manifest names it
+    }
+  }
+
   // One blob entry: hashed; its bytes kept if they are (or may be) a manifest.
   blob(ar, entry, digest, onlyWanted) {
     const w = this.wanted.get(digest);
     if (w && entry.size !== w.size) throw sizeMismatch(digest, entry.size, w.size);
-    let keep = false;
-    if (w ? this.needsBytes(w.kind) : !onlyWanted && entry.size <= SMALL) keep = entry.size <= SMALL;
+    const need = w && this.needsBytes(w.kind);
+    let keep = entry.size <= SMALL && (need || (w && this.keepForUpload) || (!w && !onlyWanted));
+    if (keep && need) this.evict(entry.size);
     if (keep && this.overBudget(entry.size)) {
-      if (w) {
+      if (need) {
         throw bad('ARCHIVE_LIMIT', `the bundle's manifests are more than ${this.budget} bytes: refused to keep them all in memory ` +
           '(raise archiveLimits.maxJsonBytes if the bundle is genuine)');
       }
@@ -138,7 +160,7 @@ class Scan {
       prior.dropped = false;
       return;
     }
-    const s = { size, bytes: null, dropped: false, expanded: false };
+    const s = { size, bytes: null, dropped: false, expanded: false, forUpload: false };
     this.seen.set(digest, s);
     if (out && size === out.length) this.keep(s, out);
     // Passed over for the budget alone: a later manifest may still name it.
@@ -150,23 +172,28 @@ class Scan {
   finish() {
     for (const [digest, s] of this.seen) {
       const w = this.wanted.get(digest);
-      if (!w || !this.needsBytes(w.kind)) this.release(s);
+      if (!w || (!this.needsBytes(w.kind) && !s.forUpload)) this.release(s);
     }
   }
 }
 
 /**
  * Pass 1. openArchive() -> archive reader ({ next, read, skip, readAll, close }).
- * Resolves to { bundleBytes, bundle, indexBytes, blobs: Map(digest -> { size, bytes? }), stats }.
- * Options: maxJsonBytes, the most bytes of manifests kept at once (ARCHIVE_LIMIT beyond);
- * keepConfigs, to keep the configs too (for describing images).
- * stats: { passes, keptPeakBytes, rereadBlobs }.
+ * Resolves to { bundleBytes, bundle, indexBytes, blobs: Map(digest -> { size, bytes? }), stats,
+ * rest }. Options: maxJsonBytes, the most bytes of manifests kept at once (ARCHIVE_LIMIT beyond);
+ * keepConfigs, to keep the configs too (for describing images); stream, to stop at the first
+ * blob entry after which nothing more is needed to know every image's graph (where `irel bundle
+ * export` puts the layers): rest is then { ar, entry }, the open reader and that entry, for the
+ * caller to stream on (and close), and blobs read before it that are wanted for upload keep
+ * their bytes (forUpload: true) within the budget; otherwise rest is null and every blob was hashed.
+ * stats: { passes, keptPeakBytes, rereadBlobs, streamed }.
  */
-export function scanThickBundle(ctx, openArchive, { maxJsonBytes = JSON_BUDGET, keepConfigs = false } = {}) {
-  const scan = new Scan(ctx, { maxJsonBytes, keepConfigs });
+export function scanThickBundle(ctx, openArchive, { maxJsonBytes = JSON_BUDGET, keepConfigs = false, stream = false } = {}) {
+  const scan = new Scan(ctx, { maxJsonBytes, keepConfigs, keepForUpload: stream });
   let bundleBytes = null;
   let layoutFile = null;
   let indexBytes = null;
+  let rest = null;
   const ar = openArchive();
   try {
     for (let entry = ar.next(); entry; entry = ar.next()) {
@@ -183,43 +210,52 @@ export function scanThickBundle(ctx, openArchive, { maxJsonBytes = JSON_BUDGET, 
       } else if (entry.path.startsWith(`${LAYOUT}blobs/`)) {
         const digest = blobDigest(entry.path);
         if (!digest) throw bad('ARCHIVE_ENTRY_INVALID', `archive entry ${entry.path} is not a blob path (blobs/ALG/HEX)`);
+        if (stream && bundleBytes && layoutFile && indexBytes && !scan.pending.size && !scan.reread.size) {
+          rest = { ar, entry };
+          break;
+        }
         scan.blob(ar, entry, digest, false);
       } else {
         ar.skip();
       }
     }
   } finally {
-    ar.close();
+    if (!rest) ar.close();
   }
-  if (!bundleBytes) throw bad('BUNDLE_INVALID', 'the archive has no bundle.json at its top level');
-  const bundle = readBundle(ctx.core, bundleBytes);
-  if (!layoutFile || !ctx.core.checkOciLayout(layoutFile).ok) {
-    throw bad('LAYOUT_INVALID', `the archive has no valid ${LAYOUT}oci-layout`);
-  }
-  if (!indexBytes) throw bad('LAYOUT_INVALID', `the archive has no ${LAYOUT}index.json`);
-  // Manifests dropped for the budget before anything named them: read again, only them.
-  let passes = 1;
-  let rereadBlobs = 0;
-  while (scan.reread.size) {
-    if (passes > MAX_PASSES) throw bad('ARCHIVE_LIMIT', `the bundle's manifests needed more than ${MAX_PASSES} passes over the archive`);
-    const now = new Set(scan.reread);
-    scan.reread.clear();
-    rereadBlobs += now.size;
-    passes++;
-    const again = openArchive();
-    try {
-      for (let entry = again.next(); entry && now.size; entry = again.next()) {
-        const digest = entry.type === 'file' ? blobDigest(entry.path) : null;
-        if (!digest || !now.has(digest)) continue;
-        now.delete(digest);
-        scan.blob(again, entry, digest, true);
-        scan.settle(digest);
-      }
-    } finally {
-      again.close();
+  try {
+    if (!bundleBytes) throw bad('BUNDLE_INVALID', 'the archive has no bundle.json at its top level');
+    const bundle = readBundle(ctx.core, bundleBytes);
+    if (!layoutFile || !ctx.core.checkOciLayout(layoutFile).ok) {
+      throw bad('LAYOUT_INVALID', `the archive has no valid ${LAYOUT}oci-layout`);
     }
+    if (!indexBytes) throw bad('LAYOUT_INVALID', `the archive has no ${LAYOUT}index.json`);
+    // Manifests dropped for the budget before anything named them: read again, only them.
+    let passes = 1;
+    let rereadBlobs = 0;
+    while (scan.reread.size) {
+      if (passes > MAX_PASSES) throw bad('ARCHIVE_LIMIT', `the bundle's manifests needed more than ${MAX_PASSES} passes over the archive`);
+      const now = new Set(scan.reread);
+      scan.reread.clear();
+      rereadBlobs += now.size;
+      passes++;
+      const again = openArchive();
+      try {
+        for (let entry = again.next(); entry && now.size; entry = again.next()) {
+          const digest = entry.type === 'file' ? blobDigest(entry.path) : null;
+          if (!digest || !now.has(digest)) continue;
+          now.delete(digest);
+          scan.blob(again, entry, digest, true);
+          scan.settle(digest);
+        }
+      } finally {
+        again.close();
+      }
+    }
+    scan.finish();
+    return { bundleBytes, bundle, indexBytes, blobs: scan.seen, rest,
+      stats: { passes, keptPeakBytes: scan.peak, rereadBlobs, streamed: !!rest } };
+  } catch (e) {
+    rest?.ar.close();
+    throw e;
   }
-  scan.finish();
-  return { bundleBytes, bundle, indexBytes, blobs: scan.seen,
-    stats: { passes, keptPeakBytes: scan.peak, rereadBlobs } };
 }

@@ -22,6 +22,18 @@ function bad(code, message) {
   return new IrelError({ code, message, side: 'source' });
 }
 
+/** Each blob of an image's walk is in the archive (sizeOf(digest) -> its size there) at its size. */
+function checkBlobs(image, blobs, sizeOf) {
+  for (const d of blobs) {
+    if (d.foreign) continue;
+    const size = sizeOf(d.digest);
+    if (size === undefined) throw bad('BLOB_UNKNOWN', `bundle image ${image}: blob ${d.digest} is missing from the archive`);
+    if (size !== d.size) {
+      throw bad('BLOB_SIZE_MISMATCH', `bundle image ${image}: blob ${d.digest} is ${size} bytes; its descriptor says ${d.size}`);
+    }
+  }
+}
+
 /**
  * Every image's graph, checked against what the archive holds, before anything is pushed:
  * [{ image, root, walk }] with each walk still alive (the caller deletes them).
@@ -65,14 +77,8 @@ function walkThickBundle(ctx, scan, options = {}) {
         }
         pending = next;
       }
-      for (const d of walk.blobs()) {
-        if (d.foreign) continue;
-        const b = scan.blobs.get(d.digest);
-        if (!b) throw bad('BLOB_UNKNOWN', `bundle image ${image.image}: blob ${d.digest} is missing from the archive`);
-        if (b.size !== d.size) {
-          throw bad('BLOB_SIZE_MISMATCH', `bundle image ${image.image}: blob ${d.digest} is ${b.size} bytes; its descriptor says ${d.size}`);
-        }
-      }
+      // Blobs still ahead in a streamed archive are judged as it reaches them (checkBlobs).
+      if (!scan.rest) checkBlobs(image.image, walk.blobs(), (d) => scan.blobs.get(d)?.size);
     }
     return graphs;
   } catch (e) {
@@ -130,7 +136,7 @@ class ArchiveEntryReader {
       try {
         this.#hash.finish();
       } catch (e) {
-        throw bad(e.code, `${e.message}: it changed between the two passes over the archive`);
+        throw bad(e.code, `${e.message}: the archive is corrupt or tampered with`);
       }
     }
     return piece;
@@ -194,17 +200,33 @@ export async function describeThickBundle(ctx, openArchive, options = {}) {
  * target, digest, plan }], totals } having only read the archive and asked the targets.
  */
 export async function relocateThickBundle(ctx, openArchive, prefix, options = {}) {
+  // One pass where the archive allows it: its manifests first, then its layers streamed on into
+  // the registry as they come (see thick-scan.js); two where it does not, or with verifyFirst.
+  // Streaming, an archive found bad further on stops the copy before any manifest is pushed,
+  // but after some blobs (each verified, by us and by the registry): verifyFirst reads the whole
+  // archive first so that nothing at all is written from a bad one.
+  const scan = scanThickBundle(ctx, openArchive, { maxJsonBytes: options.archiveLimits?.maxJsonBytes, stream: !options.verifyFirst });
+  let graphs = [];
+  try {
+    graphs = walkThickBundle(ctx, scan, options);
+  } catch (e) {
+    scan.rest?.ar.close();
+    throw e;
+  }
+  return relocateGraphs(ctx, openArchive, prefix, options, scan, graphs);
+}
+
+async function relocateGraphs(ctx, openArchive, prefix, options, scan, graphs) {
   const { core } = ctx;
   const emit = options.onProgress ?? (() => {});
-  const scan = scanThickBundle(ctx, openArchive, { maxJsonBytes: options.archiveLimits?.maxJsonBytes });
-  const { mapping, json } = mapBundle(core, scan.bundleBytes, prefix);
   const signal = options.signal ?? new AbortController().signal;
   const uploadOptions = { ...options, chunkSize: CHUNK, singlePutMax: CHUNK };
-  const graphs = walkThickBundle(ctx, scan, options);
-  // The walks hold the manifests now; pass 2 reads blobs from the archive: let the rest go.
-  for (const b of scan.blobs.values()) b.bytes = null;
+  // The walks hold the manifests now; blobs are read from the archive (or, for the few read
+  // before a streamed archive's layers, from memory): let the rest go.
+  for (const b of scan.blobs.values()) if (!b.forUpload) b.bytes = null;
   const planner = new core.TransferPlanner();
   try {
+    const { mapping, json } = mapBundle(core, scan.bundleBytes, prefix);
     // Targets; an image may mount what an earlier one puts into the same registry.
     const images = [];
     for (const g of graphs) {
@@ -235,8 +257,20 @@ export async function relocateThickBundle(ctx, openArchive, prefix, options = {}
     const moving = plan.images.flatMap((p) => p.blobs).filter((b) => b.action === 'upload');
     emit({ type: 'plan', blobs: new Set(moving.map((b) => b.digest)).size, bytes: plan.totals.bytes.upload, images: images.length });
 
-    // Blobs in archive order, each entry read once per pass (see executeFromStream).
-    await executeFromStream({ images, emit, signal, openPass: () => archiveEntries(ctx, openArchive) });
+    // Blobs in archive order, each entry read once per pass (see executeFromStream): first the
+    // rest of the archive the scan stopped in (each blob still ahead checked against the walks
+    // when it ends), then, only if blobs are still owed, whole passes.
+    const tail = new Map(); // digest -> size, of the blob entries after the scan stopped
+    const onEnd = () => {
+      for (const g of graphs) checkBlobs(g.image, g.walk.blobs(), (d) => scan.blobs.get(d)?.size ?? tail.get(d));
+    };
+    await executeFromStream({ images, emit, signal, openPass: () => {
+      const rest = scan.rest;
+      scan.rest = null;
+      if (rest) return Object.assign(keptThenRest(ctx, scan.blobs, archiveEntries(ctx, rest.ar, rest.entry, { sizes: tail, onEnd })), { partial: true });
+      scan.stats.passes++;
+      return archiveEntries(ctx, openArchive());
+    } });
 
     // Manifests, children first, each image's name last.
     const out = [];
@@ -247,25 +281,63 @@ export async function relocateThickBundle(ctx, openArchive, prefix, options = {}
     }
     return { mapping, json, images: out, archive: scan.stats };
   } finally {
+    scan.rest?.ar.close(); // a dry run, or nothing to move: the rest of the archive is not read
     for (const g of graphs) g.walk.delete();
     planner.delete();
   }
 }
 
-/** One pass over the archive's blob entries: { digest, reader(descriptor) } in archive order. */
-function* archiveEntries(ctx, openArchive) {
-  const ar = openArchive();
+// A blob the scan kept in memory (verified there), served as the ranges an upload asks for.
+class KeptBlobReader {
+  can = { stream: false, body: false, progress: false };
+  #bytes;
+  constructor(bytes) {
+    this.#bytes = bytes;
+  }
+  async read(offset, length) {
+    return this.#bytes.subarray(offset, offset + length);
+  }
+  close() {}
+}
+
+/** The blobs kept in memory as entries, then those of `rest`. */
+function* keptThenRest(ctx, blobs, rest) {
+  for (const [digest, b] of blobs) {
+    if (!b.forUpload || !b.bytes) continue;
+    const { bytes } = b;
+    yield { digest, reader: () => new KeptBlobReader(bytes) };
+    b.bytes = null;
+  }
+  yield* rest;
+}
+
+/**
+ * One pass over the archive's blob entries: { digest, reader(descriptor) } in archive order, from
+ * `first` (an entry whose header `ar` has just read) or the next. sizes records each blob entry's
+ * size; onEnd() runs once the archive has ended (and may throw).
+ */
+function* archiveEntries(ctx, ar, first = null, { sizes = null, onEnd = null } = {}) {
   try {
-    for (let entry = ar.next(); entry; entry = ar.next()) {
-      const digest = entry.type === 'file' ? blobDigest(entry.path) : null;
+    for (let entry = first ?? ar.next(); entry; entry = ar.next()) {
+      if (entry.type === 'dir') continue;
+      if (entry.type !== 'file') {
+        throw bad('ARCHIVE_ENTRY_UNSAFE', `archive entry ${entry.path} is a ${entry.type}: thick bundles hold regular files only`);
+      }
+      const digest = blobDigest(entry.path);
       if (!digest) {
-        if (entry.type === 'file') ar.skip();
+        ar.skip();
         continue;
       }
+      sizes?.set(digest, entry.size);
       let used = false;
-      yield { digest, reader: (d) => { used = true; return new ArchiveEntryReader(ctx, ar, d); } };
+      yield { digest, reader: (d) => {
+        if (entry.size !== d.size) throw bad('BLOB_SIZE_MISMATCH', `blob ${d.digest} is ${entry.size} bytes in the archive; its descriptor says ${d.size}`);
+        used = true;
+        return new ArchiveEntryReader(ctx, ar, d);
+      } };
       if (!used) ar.skip();
     }
+    onEnd?.();
   } finally {
     ar.close();
   }

@@ -17,11 +17,13 @@ const USAGE = `Usage:
 
 BUNDLE is a CNAB bundle.json (a thin bundle) or an archive (.tgz/.tar.gz, .tar, .tar.zst,
 .tar.xz: a thick bundle holding bundle.json and artifacts/layout/, an OCI layout named by the
-original references). A thick bundle is streamed, never unpacked; relocating it reads it twice
-(manifests and digests first, then blobs straight into the registry) and never contacts the
-original registries. Its relocatable images are those of
-invocationImages[] and images{} whose imageType is docker, oci or absent; a contentDigest pins the
-image copied. The mapping is a JSON object from each original reference, exactly as the bundle
+original references). A thick bundle is streamed, never unpacked, and never contacts the
+original registries. Relocating one whose manifests come before its layers (as "bundle export"
+writes them) reads it once: the manifests, then each layer straight into the registry; an
+archive found bad further on stops it before any manifest or tag is written. Other archives,
+or --verify-first, are read twice: every blob verified first, then the blobs streamed.
+Its relocatable images are those of invocationImages[] and images{} whose imageType is docker,
+oci or absent; a contentDigest pins the image copied. The mapping is a JSON object from each original reference, exactly as the bundle
 declares it, to its relocated reference (relocation-mapping.json), tags and digests kept.
 "check" prints one line per image and exits 1 if any fails; --online also asks each relocated
 image's registry for its digest, which must match the bundle's contentDigest, or for a thick
@@ -35,6 +37,7 @@ Options:
                                   skip, with bytes) having only read the bundle and asked the
                                   target what it has; nothing is written
       --json                      with --dry-run: the plans as JSON, one per line
+      --verify-first              relocate: verify the whole archive before writing anything
   -j, --jobs N                    blobs in flight per image (default 4)
   -q, --quiet                     no progress on standard error
 ${REGISTRY_USAGE}
@@ -67,6 +70,7 @@ export const bundleCommand = {
     online: { type: 'boolean' },
     'dry-run': { type: 'boolean', short: 'n' },
     json: { type: 'boolean' },
+    'verify-first': { type: 'boolean' },
     platform: { type: 'string', multiple: true },
     jobs: { type: 'string', short: 'j' },
     quiet: { type: 'boolean', short: 'q' },
@@ -140,7 +144,7 @@ export const bundleCommand = {
     const progress = createProgress(io.stderr, { quiet: values.quiet || dryRun });
     try {
       const result = await opened.relocate(prefix, {
-        ...opts, jobs, dryRun,
+        ...opts, jobs, dryRun, verifyFirst: !!values['verify-first'],
         onProgress: (e) => {
           if (e.type === 'image' && e.phase === 'done' && !values.quiet) io.stderr.write(`relocated ${e.image} to ${e.target} (${e.digest})\n`);
           progress.onProgress(e);

@@ -79,7 +79,8 @@ class MountOnly {
 /**
  * Planned images from one sequential source. images: [{ planned, target, summary }];
  * openPass() -> an iterator of entries { digest, reader(descriptor) } in stream order (one call
- * per pass, each entry's reader valid until the next entry). Pushes blobs only; the caller pushes
+ * per pass, each entry's reader valid until the next entry); one marked `partial` may lack
+ * entries (read before it), which a further pass then brings. Pushes blobs only; the caller pushes
  * manifests once every image's blobs are in (pushManifests).
  */
 export async function executeFromStream({ images, openPass, emit, signal }) {
@@ -95,7 +96,8 @@ export async function executeFromStream({ images, openPass, emit, signal }) {
     for (const o of owed) if (o.blob.action === 'upload' && !now.has(o.blob.digest)) now.set(o.blob.digest, o);
     const done = new Set();
     if (now.size) {
-      for (const entry of openPass()) {
+      const pass = openPass();
+      for (const entry of pass) {
         const o = now.get(entry.digest);
         if (!o) continue;
         const progress = blobProgress(emit, o.blob);
@@ -111,7 +113,8 @@ export async function executeFromStream({ images, openPass, emit, signal }) {
           o.rewound = true;
         }
       }
-      if (now.size) {
+      // A partial pass (the rest of a stream whose start planned the copy) may not hold them all.
+      if (now.size && !pass.partial) {
         throw new IrelError({ code: 'ARCHIVE_CHANGED', side: 'source',
           message: `${now.size} blobs seen when the archive was first read were not found in it again` });
       }
