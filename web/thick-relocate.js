@@ -1,5 +1,6 @@
-// Relocating a verified thick bundle in the worker: pass 1 verifies every blob again, pass 2
-// streams the blobs the registry lacks; then each image's digest is read back from the target.
+// Relocating a verified thick bundle in the worker: one pass reads its manifests, then streams
+// each blob the registry lacks as the archive reaches it (a further pass only for an archive
+// whose layers come before its manifests); then each image's digest is read back from the target.
 import { ProgressView } from './progress.js';
 import { formatBytes, plural, shortDigest } from './format.js';
 import { $, clearError, confirmDigest, renderRelocateResult, setDownload, showError } from './render.js';
@@ -28,10 +29,10 @@ export async function relocateThick(app, connection, thick, busy) {
   status.textContent = `Relocating ${file.name} under ${prefix}…`;
   view ??= new ProgressView($('thick-progress'));
   view.reset('Progress');
-  const pass1 = view.bar('Pass 1: verifying every blob');
-  const pass2 = view.bar('Pass 2: streaming blobs into the registry');
+  const pass1 = view.bar('Reading the archive: its manifests, then its blobs into the registry');
+  const pass2 = view.bar('Another pass, for blobs still owed');
   pass1.set(0, file.size);
-  pass2.note('waiting for pass 1');
+  pass2.note('only if needed');
   const blobs = view.group('blobs', 'Blobs the registry lacks', { mono: false });
   const images = new Map();
   for (const d of thick.described) {
@@ -44,11 +45,10 @@ export async function relocateThick(app, connection, thick, busy) {
     if (e.type === 'archive' && e.phase === 'verify') pass1.set(e.done, e.size);
     else if (e.type === 'archive' && e.phase === 'upload') pass2.set(e.done, e.size);
     else if (e.type === 'plan') {
-      pass1.set(file.size, file.size);
       blobs.plan(e.bytes, e.blobs);
       if (!e.blobs) {
         blobs.finish('the registry already has every blob');
-        pass2.note('nothing to stream');
+        pass2.note('not needed');
       }
       for (const g of images.values()) g.setStatus('waiting for its blobs', 'running');
     } else if (e.type === 'blob') blobs.blob(e);
@@ -60,7 +60,9 @@ export async function relocateThick(app, connection, thick, busy) {
   try {
     const result = await worker.run('relocate', { bundle: { file }, prefix, ...args }, { signal: controller.signal, onProgress });
     if (token !== thick.token) return;
-    pass2.set(pass2.total || file.size, pass2.total || file.size);
+    pass1.set(file.size, file.size);
+    if (pass2.total) pass2.set(pass2.total, pass2.total);
+    else pass2.note('not needed');
     status.textContent = 'Confirming the digests in the target registry…';
     const described = new Map(thick.described.map((d) => [d.image, d.digest]));
     const rows = [];
