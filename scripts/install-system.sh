@@ -6,7 +6,8 @@ set -euo pipefail
 PKGS=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   emscripten nodejs
-  nlohmann-json3-dev libcrypto++-dev libarchive-dev googletest libgtest-dev
+  nlohmann-json3-dev libcrypto++-dev libarchive-dev liblzma-dev googletest libgtest-dev
+  xz-utils zstd
   clang libclang-rt-14-dev
   dpkg-dev
   docker-registry skopeo umoci apache2-utils openssl

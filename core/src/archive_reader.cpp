@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "xz_input.hpp"
+
 namespace irel {
 namespace {
 
@@ -65,8 +67,8 @@ std::string Normalize(std::string_view path) {
 
 bool LooksTruncated(const std::string& message) {
   // libarchive's readers (tar, gzip, bzip2, zstd, archive_read.c) say "truncated" or "Premature
-  // end-of-file"; liblzma says "No progress is possible" (LZMA_BUF_ERROR) when input ran out.
-  for (const char* word : {"runcated", "Premature", "premature", "end-of-file", "No progress is possible"}) {
+  // end-of-file".
+  for (const char* word : {"runcated", "Premature", "premature", "end-of-file"}) {
     if (message.find(word) != std::string::npos) return true;
   }
   return false;
@@ -94,9 +96,13 @@ struct ArchiveReader::Impl {
   std::vector<std::uint8_t> block;
   bool opened = false;
   bool at_end = false;
-  bool eof_seen = false;     // the pull callback returned 0
+  bool sniffed = false;      // the first bytes were looked at (xz or not)
+  std::unique_ptr<XzInput> xz;  // set when the input is .xz: libarchive then reads the tar inside
+  bool raw_eof = false;      // the pull callback returned 0
+  bool eof_seen = false;     // libarchive was given the end of its (tar or compressed) stream
   bool io_failed = false;    // the pull callback returned -1, too much, or threw
   std::string io_message;
+  std::optional<Error> xz_error;
   std::optional<Error> error;
   bool has_entry = false;    // a current entry whose data may still be read
   bool entry_done = false;   // its data was read to the end or skipped
@@ -110,25 +116,64 @@ struct ArchiveReader::Impl {
     if (a != nullptr) archive_read_free(a);
   }
 
+  // One call of the caller's pull callback: bytes written, 0 at the end, -1 on error.
+  std::int64_t PullRaw(std::uint8_t* buf, std::size_t cap) {
+    if (io_failed) return -1;
+    if (raw_eof) return 0;
+    std::int64_t n = -1;
+    try {
+      n = pull(buf, cap);
+    } catch (...) {
+      n = -1;
+    }
+    if (n < 0 || static_cast<std::uint64_t>(n) > cap) {
+      io_failed = true;
+      io_message = n < 0 ? "the archive's source reported a read error"
+                         : "the archive's source returned more bytes than asked for";
+      return -1;
+    }
+    if (n == 0) raw_eof = true;
+    pulled += static_cast<std::uint64_t>(n);
+    return n;
+  }
+
+  // What libarchive reads next into `block`. The first call looks at the input's magic: .xz is
+  // decoded here, under max_decoder_bytes, and libarchive gets the tar inside.
+  std::int64_t Fill() {
+    if (xz) {
+      auto n = xz->Read(block.data(), block.size());
+      if (!n) {
+        if (!io_failed) xz_error = n.error();
+        return -1;
+      }
+      return static_cast<std::int64_t>(*n);
+    }
+    if (sniffed) return PullRaw(block.data(), block.size());
+    sniffed = true;
+    std::size_t have = 0;
+    while (have < kXzMagicBytes) {
+      const std::int64_t n = PullRaw(block.data() + have, block.size() - have);
+      if (n < 0) return -1;
+      if (n == 0) break;
+      have += static_cast<std::size_t>(n);
+    }
+    if (have < kXzMagicBytes || !HasXzMagic(block.data())) return static_cast<std::int64_t>(have);
+    xz = std::make_unique<XzInput>([this](std::uint8_t* buf, std::size_t cap) { return PullRaw(buf, cap); },
+                                   std::string_view(reinterpret_cast<const char*>(block.data()), have),
+                                   block.size(), options.max_decoder_bytes);
+    return Fill();
+  }
+
   static la_ssize_t ReadCallback(archive* ar, void* client, const void** out) {
     auto* self = static_cast<Impl*>(client);
     *out = self->block.data();
     if (self->eof_seen) return 0;
-    std::int64_t n = -1;
-    try {
-      n = self->pull(self->block.data(), self->block.size());
-    } catch (...) {
-      n = -1;
-    }
-    if (n < 0 || static_cast<std::uint64_t>(n) > self->block.size()) {
-      self->io_failed = true;
-      self->io_message = n < 0 ? "the archive's source reported a read error"
-                               : "the archive's source returned more bytes than asked for";
-      archive_set_error(ar, EIO, "%s", self->io_message.c_str());
+    const std::int64_t n = self->Fill();
+    if (n < 0) {
+      archive_set_error(ar, EIO, "%s", self->io_failed ? self->io_message.c_str() : self->xz_error->message.c_str());
       return -1;
     }
     if (n == 0) self->eof_seen = true;
-    self->pulled += static_cast<std::uint64_t>(n);
     return static_cast<la_ssize_t>(n);
   }
 
@@ -155,6 +200,15 @@ struct ArchiveReader::Impl {
     const char* text = a != nullptr ? archive_error_string(a) : nullptr;
     const std::string detail = text != nullptr ? text : "unknown libarchive error";
     if (io_failed) return Fail("ARCHIVE_IO_ERROR", Where() + io_message);
+    if (xz_error) return Fail(xz_error->code, Where() + xz_error->message);
+    // libzstd refuses frames whose window is over its default limit of 2^27 bytes (zstd --long=28
+    // and up); libarchive 3.6.2 does not raise it, and neither do we: decoding such a frame takes
+    // its window in memory.
+    if (detail.find("Frame requires too much memory for decoding") != std::string::npos) {
+      return Fail("ARCHIVE_MEMORY_LIMIT", Where() + "the zstd stream's window is over 128 MiB, libzstd's limit for "
+                                                    "decoding (zstd --long=28 and up make such windows): recompress "
+                                                    "it with --long=27 or less");
+    }
     if (eof_seen && LooksTruncated(detail)) {
       return Fail("ARCHIVE_TRUNCATED", Where() + "the input ended before the archive did (" + detail + ")");
     }
@@ -167,11 +221,12 @@ struct ArchiveReader::Impl {
     a = archive_read_new();
     if (a == nullptr) return Fail("ARCHIVE_INVALID", "archive: cannot allocate a reader");
     // Only built-in decompressors: libarchive would otherwise fall back to running external
-    // programs (ARCHIVE_WARN), which the core must never do.
+    // programs (ARCHIVE_WARN), which the core must never do. No xz: the outer .xz layer is ours
+    // (Fill), and libarchive's xz filter, which has no memory limit, must not decode any other
+    // (an xz stream inside gzip, or inside xz, is then not recognized: ARCHIVE_INVALID).
     const std::pair<const char*, int (*)(archive*)> filters[] = {
         {"gzip", archive_read_support_filter_gzip},
         {"bzip2", archive_read_support_filter_bzip2},
-        {"xz", archive_read_support_filter_xz},
         {"zstd", archive_read_support_filter_zstd},
     };
     for (const auto& [name, add] : filters) {

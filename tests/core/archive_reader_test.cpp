@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <gtest/gtest.h>
+#include <lzma.h>
 
 #include <chrono>
 #include <cstring>
@@ -228,6 +229,7 @@ INSTANTIATE_TEST_SUITE_P(
                       RoundTripCase{Filter::Gzip, 1 << 20, 65536}, RoundTripCase{Filter::Gzip, 4093, 1 << 20},
                       RoundTripCase{Filter::Zstd, 7, 13}, RoundTripCase{Filter::Zstd, 1 << 20, 65536},
                       RoundTripCase{Filter::Xz, 7, 13}, RoundTripCase{Filter::Xz, 1 << 20, 65536},
+                      RoundTripCase{Filter::Xz, 1, 4096}, RoundTripCase{Filter::None, 3, 4096},
                       RoundTripCase{Filter::Bzip2, 1000, 4096}),
     [](const auto& info) {
       return std::string(FilterName(info.param.filter)) + "_pull" + std::to_string(info.param.pull_chunk) + "_read" +
@@ -419,6 +421,13 @@ INSTANTIATE_TEST_SUITE_P(
                       GarbageCase{"zip_magic", "PK\x03\x04" + RandomBytes(4000, 3)},
                       GarbageCase{"gzip_magic_then_garbage", "\x1f\x8b\x08\x00" + RandomBytes(4000, 4)},
                       GarbageCase{"zstd_magic_then_garbage", "\x28\xb5\x2f\xfd" + RandomBytes(4000, 5)},
+                      GarbageCase{"xz_magic_then_garbage", std::string("\xfd" "7zXZ\0", 6) + RandomBytes(4000, 6)},
+                      GarbageCase{"xz_block_header_damaged",
+                                  [] {
+                                    std::string x = MakeArchive({{"a", 'f', "abc"}}, Filter::Xz);
+                                    x[16] ^= 0x01;  // the dictionary size, under the header's CRC32
+                                    return x;
+                                  }()},
                       GarbageCase{"tar_header_bad_checksum",
                                   [] {
                                     std::string t = MakeArchive({{"a", 'f', "abc"}}, Filter::None);
@@ -506,6 +515,208 @@ TEST(ArchiveReader, EntryCountLimitStopsAtTheFirstEntryOverIt) {
   EXPECT_EQ(got.error->code, "ARCHIVE_TOO_MANY_ENTRIES");
   EXPECT_NE(got.error->message.find("\"e10\""), std::string::npos) << got.error->message;
   EXPECT_EQ(got.entries.size(), 10u);
+}
+
+// --- decoder memory -----------------------------------------------------------------------------
+
+std::string XzEncode(std::string_view data) {
+  std::string out(lzma_stream_buffer_bound(data.size()), '\0');
+  std::size_t pos = 0;
+  EXPECT_EQ(lzma_easy_buffer_encode(1, LZMA_CHECK_CRC64, nullptr, reinterpret_cast<const std::uint8_t*>(data.data()),
+                                    data.size(), reinterpret_cast<std::uint8_t*>(out.data()), &pos, out.size()),
+            LZMA_OK);
+  out.resize(pos);
+  return out;
+}
+
+// The .xz stream with its first block's LZMA2 dictionary size set to `dict_byte` (size
+// (2 | b & 1) << (b / 2 + 11): 28 is 64 MiB, 37 is 1536 MiB), the block header's CRC32 redone.
+// A larger dictionary decodes the same data: only the memory the header asks for changes, as
+// with `xz --lzma2=dict=1536MiB`.
+std::string WithXzDict(std::string xz, std::uint8_t dict_byte) {
+  constexpr std::size_t kBlock = 12;  // after the stream header
+  const auto byte = [&](std::size_t i) { return static_cast<std::uint8_t>(xz.at(i)); };
+  const std::size_t header_size = (byte(kBlock) + 1u) * 4u;
+  const std::uint8_t flags = byte(kBlock + 1);
+  EXPECT_EQ(flags & 3, 0) << "one filter";
+  std::size_t at = kBlock + 2;
+  for (const std::uint8_t size_flag : {0x40, 0x80}) {  // compressed, uncompressed size: varints
+    if (flags & size_flag) {
+      while (byte(at) & 0x80) ++at;
+      ++at;
+    }
+  }
+  EXPECT_EQ(byte(at), 0x21) << "LZMA2";
+  EXPECT_EQ(byte(at + 1), 1) << "one byte of properties";
+  xz[at + 2] = static_cast<char>(dict_byte);
+  const std::uint32_t crc =
+      lzma_crc32(reinterpret_cast<const std::uint8_t*>(xz.data() + kBlock), header_size - 4, 0);
+  for (int i = 0; i < 4; ++i) xz[kBlock + header_size - 4 + i] = static_cast<char>(crc >> (8 * i));
+  return xz;
+}
+
+// The .zstd stream with its frame's window set to 2^window_log bytes (libarchive writes one frame,
+// size unknown, so the header has a window descriptor and no checksum).
+std::string WithZstdWindow(std::string zst, int window_log) {
+  EXPECT_EQ(zst.substr(0, 4), "\x28\xb5\x2f\xfd");
+  EXPECT_EQ(static_cast<std::uint8_t>(zst.at(4)) & 0x20, 0) << "not single-segment: a window descriptor follows";
+  zst[5] = static_cast<char>((window_log - 10) << 3);
+  return zst;
+}
+
+struct DecoderMemoryCase {
+  const char* label;
+  std::function<std::string(std::string, std::string)> make;  // (tar.xz, tar.zst) -> input
+  std::uint64_t max_decoder_bytes;
+  std::string code;     // "" when it reads
+  std::string message;  // what the message says (all of it, but for the second stream's case)
+  std::size_t entries_before = 0;
+};
+
+class BoundsDecoderMemory : public ::testing::TestWithParam<DecoderMemoryCase> {};
+
+TEST_P(BoundsDecoderMemory, RefusedFromTheHeaderOrReadWhole) {
+  const auto& c = GetParam();
+  const auto items = Bundle();
+  const std::string input = c.make(MakeArchive(items, Filter::Xz), MakeArchive(items, Filter::Zstd));
+  auto src = std::make_shared<MemorySource>(MemorySource{input, 65536});
+  ArchiveOptions options;
+  options.max_decoder_bytes = c.max_decoder_bytes;
+  ArchiveReader r(Pull(src), options);
+  const auto got = ReadEverything(r);
+  if (c.code.empty()) {
+    ASSERT_FALSE(got.error) << got.error->code << ": " << got.error->message;
+    ASSERT_EQ(got.entries.size(), items.size());
+    EXPECT_EQ(got.data[5], items[5].data);
+    return;
+  }
+  ASSERT_TRUE(got.error.has_value());
+  EXPECT_EQ(got.error->code, c.code) << got.error->message;
+  EXPECT_NE(got.error->message.find(c.message), std::string::npos) << got.error->message;
+  EXPECT_EQ(got.entries.size(), c.entries_before);  // refused at the header, before any entry
+  const auto again = r.Next();  // sticky
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, c.code);
+}
+
+constexpr std::uint64_t kMiB = 1 << 20;
+const std::string kZstdWindowMessage =
+    "archive: the zstd stream's window is over 128 MiB, libzstd's limit for decoding (zstd --long=28 and up make "
+    "such windows): recompress it with --long=27 or less";
+
+INSTANTIATE_TEST_SUITE_P(
+    Archive, BoundsDecoderMemory,
+    ::testing::Values(
+        DecoderMemoryCase{"xz_dict_1536MiB", [](std::string xz, std::string) { return WithXzDict(xz, 37); },
+                          128 * kMiB, "ARCHIVE_MEMORY_LIMIT",
+                          "archive: the xz stream needs 1537 MiB to decode (its dictionary), over the limit of 128 "
+                          "MiB (maxDecoderBytes)"},
+        DecoderMemoryCase{"xz_dict_64MiB_like_xz_9", [](std::string xz, std::string) { return WithXzDict(xz, 28); },
+                          128 * kMiB, "", ""},
+        DecoderMemoryCase{"xz_dict_64MiB_limit_32MiB", [](std::string xz, std::string) { return WithXzDict(xz, 28); },
+                          32 * kMiB, "ARCHIVE_MEMORY_LIMIT",
+                          "archive: the xz stream needs 65 MiB to decode (its dictionary), over the limit of 32 MiB "
+                          "(maxDecoderBytes)"},
+        DecoderMemoryCase{"xz_limit_in_bytes", [](std::string xz, std::string) { return WithXzDict(xz, 28); },
+                          1000000, "ARCHIVE_MEMORY_LIMIT",
+                          "archive: the xz stream needs 65 MiB to decode (its dictionary), over the limit of 1000000 "
+                          "bytes (maxDecoderBytes)"},
+        // Raising the limit is all it takes (the 1.5 GiB dictionary is allocated, barely touched).
+        DecoderMemoryCase{"xz_dict_1536MiB_limit_2GiB", [](std::string xz, std::string) { return WithXzDict(xz, 37); },
+                          2048 * kMiB, "", ""},
+        // Streams after the first are read through, as xz(1) does: each block header is checked.
+        DecoderMemoryCase{"xz_second_stream_over_the_limit",
+                          [](std::string, std::string) {
+                            const std::string tar = MakeArchive(Bundle(), Filter::None);
+                            return XzEncode(tar.substr(0, 100000)) + WithXzDict(XzEncode(tar.substr(100000)), 37);
+                          },
+                          128 * kMiB, "ARCHIVE_MEMORY_LIMIT",
+                          "the xz stream needs 1537 MiB to decode (its dictionary), over the limit of 128 MiB", 6},
+        DecoderMemoryCase{"zstd_window_128MiB", [](std::string, std::string zst) { return WithZstdWindow(zst, 27); },
+                          128 * kMiB, "", ""},
+        DecoderMemoryCase{"zstd_window_256MiB", [](std::string, std::string zst) { return WithZstdWindow(zst, 28); },
+                          128 * kMiB, "ARCHIVE_MEMORY_LIMIT", kZstdWindowMessage},
+        // zstd --long=31; max_decoder_bytes does not move libzstd's limit.
+        DecoderMemoryCase{"zstd_window_2GiB", [](std::string, std::string zst) { return WithZstdWindow(zst, 31); },
+                          4096 * kMiB, "ARCHIVE_MEMORY_LIMIT", kZstdWindowMessage}),
+    [](const auto& info) { return std::string(info.param.label); });
+
+// libarchive's xz filter (no memory limit) is not registered: only the outer .xz layer is decoded,
+// by the core, and an xz stream found under another layer is not recognized.
+TEST(ArchiveReader, XzNestedUnderAnotherFilterIsNotDecoded) {
+  const std::string txz = WithXzDict(MakeArchive(Bundle(), Filter::Xz), 37);
+  for (const Filter outer : {Filter::Gzip, Filter::Xz}) {
+    std::string wrapped;
+    archive* a = archive_write_new();
+    archive_write_set_format_raw(a);
+    outer == Filter::Gzip ? archive_write_add_filter_gzip(a) : archive_write_add_filter_xz(a);
+    archive_write_set_bytes_in_last_block(a, 1);
+    ASSERT_EQ(archive_write_open(a, &wrapped, nullptr, Append, nullptr), ARCHIVE_OK);
+    archive_entry* e = archive_entry_new();
+    archive_entry_set_filetype(e, AE_IFREG);
+    ASSERT_EQ(archive_write_header(a, e), ARCHIVE_OK) << archive_error_string(a);
+    archive_write_data(a, txz.data(), txz.size());
+    archive_entry_free(e);
+    ASSERT_EQ(archive_write_close(a), ARCHIVE_OK);
+    archive_write_free(a);
+    auto r = ReaderOver(wrapped);
+    const auto got = ReadEverything(r);
+    ASSERT_TRUE(got.error.has_value()) << FilterName(outer);
+    EXPECT_EQ(got.error->code, "ARCHIVE_INVALID") << got.error->message;
+  }
+}
+
+TEST(ArchiveReader, XzConcatenatedStreamsAndPaddingAreOneTarAndTheCountersAreTheSameAsLibarchives) {
+  const auto items = Bundle();
+  const std::string tar = MakeArchive(items, Filter::None);
+  // Split mid-blob: the second stream starts inside an entry's data; stream padding between.
+  const std::string input = XzEncode(tar.substr(0, 100000)) + std::string(8, '\0') + XzEncode(tar.substr(100000));
+  auto src = std::make_shared<MemorySource>(MemorySource{input, 4093});
+  ArchiveReader r(Pull(src));
+  const auto got = ReadEverything(r);
+  ASSERT_FALSE(got.error) << got.error->code << ": " << got.error->message;
+  ASSERT_EQ(got.entries.size(), items.size());
+  EXPECT_EQ(got.data[5], items[5].data);
+  EXPECT_EQ(r.compressed_bytes(), input.size());  // every byte pulled, once
+
+  auto plain = ReaderOver(tar);
+  ASSERT_FALSE(ReadEverything(plain).error);
+  EXPECT_EQ(r.uncompressed_bytes(), plain.uncompressed_bytes());  // position in the tar stream
+  EXPECT_GT(r.uncompressed_bytes(), 300000u);
+}
+
+TEST(ArchiveReader, XzTotalLimitCountsTheTarInside) {
+  std::vector<Item> items;
+  for (int i = 0; i < 5; ++i) items.push_back({"part" + std::to_string(i), 'f', "", 3u << 20});
+  ArchiveOptions options;
+  options.max_entry_bytes = 4u << 20;
+  options.max_total_bytes = 8u << 20;
+  const std::string txz = MakeArchive(items, Filter::Xz);
+  EXPECT_LT(txz.size(), 100000u);
+  auto r = ReaderOver(txz, 65536, options);
+  const auto got = ReadEverything(r);
+  ASSERT_TRUE(got.error.has_value());
+  EXPECT_EQ(got.error->code, "ARCHIVE_TOO_LARGE");
+  EXPECT_NE(got.error->message.find("\"part2\""), std::string::npos) << got.error->message;
+  EXPECT_EQ(got.entries.size(), 2u);
+}
+
+TEST(ArchiveReader, XzSourceErrorsAreIoErrors) {
+  const std::string txz = MakeArchive(Bundle(), Filter::Xz);
+  for (const std::size_t fail_after : {0u, 1u, 3u}) {
+    auto calls = std::make_shared<std::size_t>(0);
+    auto pos = std::make_shared<std::size_t>(0);
+    ArchiveReader r([&txz, calls, pos, fail_after](std::uint8_t* buf, std::size_t cap) -> std::int64_t {
+      if ((*calls)++ == fail_after) return -1;
+      const std::size_t n = std::min<std::size_t>({cap, 4096, txz.size() - *pos});
+      std::memcpy(buf, txz.data() + *pos, n);
+      *pos += n;
+      return static_cast<std::int64_t>(n);
+    });
+    const auto got = ReadEverything(r);
+    ASSERT_TRUE(got.error.has_value()) << fail_after;
+    EXPECT_EQ(got.error->code, "ARCHIVE_IO_ERROR") << got.error->message;
+  }
 }
 
 // --- digest verification ------------------------------------------------------------------------

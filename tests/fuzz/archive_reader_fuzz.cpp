@@ -12,7 +12,7 @@ namespace {
 
 bool KnownCode(const std::string& code) {
   for (const char* c : {"ARCHIVE_INVALID", "ARCHIVE_TRUNCATED", "ARCHIVE_ENTRY_UNSAFE", "ARCHIVE_ENTRY_TOO_LARGE",
-                        "ARCHIVE_TOO_LARGE", "ARCHIVE_TOO_MANY_ENTRIES"}) {
+                        "ARCHIVE_TOO_LARGE", "ARCHIVE_TOO_MANY_ENTRIES", "ARCHIVE_MEMORY_LIMIT"}) {
     if (code == c) return true;
   }
   return false;
@@ -35,6 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.max_entry_bytes = 8u << 20;  // keeps each run short whatever the compression ratio
   options.max_total_bytes = 16u << 20;
   options.max_entries = 256;
+  options.max_decoder_bytes = 16u << 20;  // an xz dictionary over it: ARCHIVE_MEMORY_LIMIT
   options.block_size = 65536;
   irel::ArchiveReader reader(
       [&](std::uint8_t* buf, std::size_t want) -> std::int64_t {

@@ -3,7 +3,9 @@
 // bundles: bundle.json plus an OCI image layout, read entry by entry without unpacking to disk.
 // The core does no I/O: bytes come from a pull callback the caller supplies (a memory buffer or a
 // file natively; fs.readSync or FileReaderSync in WebAssembly). Memory stays bounded whatever the
-// archive's size: one fixed read block plus libarchive's decompressor state.
+// archive's size: one fixed read block (two for .xz) plus the decompressor's state, whose size the
+// archive's headers choose: bounded by max_decoder_bytes for xz (decoded by the core with liblzma,
+// not by libarchive) and by libzstd's window limit of 128 MiB for zstd.
 //
 // Error codes (messages name the entry when there is one):
 //   ARCHIVE_INVALID          not a supported archive, or damaged
@@ -13,6 +15,8 @@
 //   ARCHIVE_ENTRY_TOO_LARGE  an entry's size is over max_entry_bytes (or over ReadAll's max)
 //   ARCHIVE_TOO_LARGE        the uncompressed stream is over max_total_bytes
 //   ARCHIVE_TOO_MANY_ENTRIES more than max_entries entries
+//   ARCHIVE_MEMORY_LIMIT     decoding needs more memory than allowed: an xz stream's dictionary over
+//                            max_decoder_bytes, or a zstd window over libzstd's 128 MiB limit
 //   ARCHIVE_UNSUPPORTED      this build's libarchive lacks a built-in decompressor (never shells out)
 // Errors are sticky: once a call fails, every later call returns the same error (except ReadAll's
 // own max).
@@ -36,6 +40,10 @@ struct ArchiveOptions {
   std::uint64_t max_entry_bytes = std::uint64_t{16} << 30;  // 16 GiB: an entry's declared size
   std::uint64_t max_total_bytes = std::uint64_t{64} << 30;  // 64 GiB of uncompressed tar stream
   std::uint64_t max_entries = 100000;
+  // The most the xz decoder may allocate, its dictionary included (xz -9 needs about 65 MiB);
+  // liblzma checks it against each block's header before allocating. zstd has a fixed limit
+  // (libzstd's 128 MiB window), whatever this says.
+  std::uint64_t max_decoder_bytes = std::uint64_t{128} << 20;
   std::size_t block_size = std::size_t{1} << 20;  // bytes asked of the pull callback per call
   // A tar stream that stops at an entry boundary without its end-of-archive marker (zero blocks)
   // was cut there: ARCHIVE_TRUNCATED. Off only for writers known to omit the marker.
