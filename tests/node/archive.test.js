@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
+import { load } from 'irel';
+
 import createIrelCore from '../../wasm/dist/irel-core.js';
 import { openArchive } from '../../wasm/js/archive/archive-file.js';
 import { IrelError } from '../../wasm/js/errors.js';
@@ -251,5 +253,85 @@ with tarfile.open(sys.argv[1], 'w:gz' if sys.argv[1].endswith('gz') else 'w') as
     console.log(`# tar.gz read + SHA-256: ${(compressed / 1e6 / seconds).toFixed(0)} MB/s compressed, ` +
       `${(uncompressed / 1e6 / seconds).toFixed(0)} MB/s uncompressed ` +
       `(${(compressed / 1e6).toFixed(1)} MB -> ${(uncompressed / 1e6).toFixed(1)} MB in ${seconds.toFixed(2)} s)`);
+  });
+});
+
+// Hostile inputs whose cost the archive's own headers choose: decoder memory, JSON nesting.
+describe('archive reader: decoder memory and nesting (wasm)', () => {
+  // `tar -cf - | COMPRESSOR` from a pipe: the size is unknown, so zstd keeps the 2 GiB window
+  // --long=31 asks for (from a file it would shrink it to the input's size), and xz keeps any dict.
+  function compressed(name, compressor) {
+    const file = path.join(dir, name);
+    execFileSync('sh', ['-c', `tar -cf - -C "$1" . | ${compressor} > "$2"`, 'sh', path.join(dir, 'bundle'), file]);
+    return file;
+  }
+  const cases = [
+    { label: 'xz with a 1536 MiB dictionary', name: 'dict1536.tar.xz', compressor: 'xz --lzma2=dict=1536MiB',
+      code: 'ARCHIVE_MEMORY_LIMIT',
+      message: 'archive: the xz stream needs 1537 MiB to decode (its dictionary), over the limit of 128 MiB (maxDecoderBytes)' },
+    { label: 'xz with a 64 MiB dictionary (as xz -9) reads', name: 'dict64.tar.xz', compressor: 'xz --lzma2=dict=64MiB' },
+    { label: 'xz with a 64 MiB dictionary over maxDecoderBytes: 32 MiB', name: 'dict64.tar.xz',
+      compressor: 'xz --lzma2=dict=64MiB', options: { maxDecoderBytes: 32 * MiB }, code: 'ARCHIVE_MEMORY_LIMIT',
+      message: 'archive: the xz stream needs 65 MiB to decode (its dictionary), over the limit of 32 MiB (maxDecoderBytes)' },
+    { label: 'zstd --long=31 (a 2 GiB window)', name: 'long31.tar.zst', compressor: 'zstd -q --long=31',
+      options: { maxDecoderBytes: 4096 * MiB }, code: 'ARCHIVE_MEMORY_LIMIT', skip: !hasZstd && 'zstd not installed',
+      message: "archive: the zstd stream's window is over 128 MiB, libzstd's limit for decoding (zstd --long=28 and up " +
+        'make such windows): recompress it with --long=27 or less' },
+    { label: 'zstd --long=27 reads', name: 'long27.tar.zst', compressor: 'zstd -q --long=27', skip: !hasZstd && 'zstd not installed' },
+  ];
+  for (const { label, name, compressor, options, code, message, skip } of cases) {
+    it(`${label}: ${code ?? 'every file comes back'}`, { skip }, () => {
+      const file = compressed(name, compressor);
+      if (code) {
+        const before = core.HEAPU8?.length;
+        expectCode(() => readArchive(file, { options }), code, message);
+        if (before !== undefined) assert.equal(core.HEAPU8.length, before, 'wasm memory grew');
+        return;
+      }
+      const files = readArchive(file, { options }).filter((e) => e.type === 'file');
+      assert.deepEqual(files.map((e) => e.path).sort(), Object.keys(tree).sort());
+      for (const e of files) assert.equal(e.sha256, sha256(tree[e.path]), e.path);
+    });
+  }
+
+  it('archiveLimits.maxDecoderBytes reaches the reader (a non-number is refused)', () => {
+    assert.throws(() => openArchive(core, () => new Uint8Array(0), { maxDecoderBytes: 'lots' }), TypeError);
+  });
+
+  const nested = (levels, open, close) => `${open.repeat(levels)}1${close.repeat(levels)}`;
+  const deep = [
+    { label: '1,000,000 nested [', value: nested(1e6, '[', ']'), code: 'BUNDLE_INVALID' },
+    { label: '1,000,000 nested {"a":', value: nested(1e6, '{"a":', '}'), code: 'BUNDLE_INVALID' },
+    { label: '127 levels (128 in all) are parsed', value: nested(127, '[', ']') },
+  ];
+  for (const { label, value, code } of deep) {
+    it(`bundle.json with ${label} in a .tgz: ${code ?? 'opens'}`, async () => {
+      const root = path.join(dir, 'deep');
+      fs.rmSync(root, { recursive: true, force: true });
+      writeTree(root, {
+        ...tree,
+        'bundle.json': Buffer.from(`{"schemaVersion":"v1.0.0","name":"deep","version":"1","custom":${value}}`),
+      });
+      const file = path.join(dir, 'deep.tgz');
+      tar(['-czf', file, '-C', root, '.']);
+      const irel = await load();
+      if (!code) {
+        assert.equal(irel.openBundle(file).info.name, 'deep');
+        return;
+      }
+      assert.throws(() => irel.openBundle(file), (err) => {
+        assert.equal(err.code, code, err.message);
+        assert.equal(err.message, 'invalid bundle.json: JSON nested deeper than 128 levels');
+        return true;
+      });
+    });
+  }
+
+  it('a layout index.json nested 1,000,000 levels deep: LAYOUT_INVALID', () => {
+    const index = new TextEncoder().encode(`{"schemaVersion":2,"manifests":[],"x":${nested(1e6, '[', ']')}}`);
+    const r = core.findInLayout(index, 'docker.io/library/busybox:1');
+    assert.equal(r.ok, false);
+    assert.equal(r.error.code, 'LAYOUT_INVALID');
+    assert.equal(r.error.message, 'index.json: invalid manifest: JSON nested deeper than 128 levels');
   });
 });

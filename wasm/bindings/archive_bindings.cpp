@@ -31,6 +31,7 @@ ArchiveOptions ToArchiveOptions(const val& o) {
   number("maxEntryBytes", out.max_entry_bytes);
   number("maxTotalBytes", out.max_total_bytes);
   number("maxEntries", out.max_entries);
+  number("maxDecoderBytes", out.max_decoder_bytes);
   number("blockSize", out.block_size);
   const val marker = o["requireEndMarker"];
   if (!marker.isUndefined()) out.require_end_marker = marker.as<bool>();

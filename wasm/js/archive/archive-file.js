@@ -9,7 +9,7 @@ const DEFAULT_READ = 1 << 20;
 
 function coreOptions(options) {
   const out = {};
-  for (const key of ['maxEntryBytes', 'maxTotalBytes', 'maxEntries', 'blockSize']) {
+  for (const key of ['maxEntryBytes', 'maxTotalBytes', 'maxEntries', 'maxDecoderBytes', 'blockSize']) {
     if (options[key] !== undefined) {
       const n = Number(options[key]);
       if (!Number.isFinite(n) || n < 0) throw new TypeError(`openArchive: ${key} must be a non-negative number`);
@@ -31,9 +31,12 @@ function asBytes(chunk) {
  * Opens an archive for streaming. `source` is a function read(maxBytes) -> Uint8Array or an
  * object with such a read method (and optionally close(), called by close()).
  * Options: maxEntryBytes (default 16 GiB), maxTotalBytes (64 GiB uncompressed), maxEntries
- * (100000), blockSize (bytes asked of the source per call, 1 MiB), requireEndMarker (true).
+ * (100000), maxDecoderBytes (128 MiB: the most the xz decoder may allocate, its dictionary
+ * included; xz -9 needs 65 MiB; zstd windows have libzstd's fixed 128 MiB limit), blockSize
+ * (bytes asked of the source per call, 1 MiB), requireEndMarker (true).
  * Methods throw IrelError (codes ARCHIVE_INVALID, ARCHIVE_TRUNCATED, ARCHIVE_IO_ERROR,
- * ARCHIVE_ENTRY_UNSAFE, ARCHIVE_ENTRY_TOO_LARGE, ARCHIVE_TOO_LARGE, ARCHIVE_TOO_MANY_ENTRIES).
+ * ARCHIVE_ENTRY_UNSAFE, ARCHIVE_ENTRY_TOO_LARGE, ARCHIVE_TOO_LARGE, ARCHIVE_TOO_MANY_ENTRIES,
+ * ARCHIVE_MEMORY_LIMIT).
  */
 export function openArchive(core, source, options = {}) {
   const readFn = typeof source === 'function' ? source : source?.read?.bind(source);
