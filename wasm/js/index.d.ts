@@ -305,7 +305,7 @@ export declare class Irel {
   /** Node: pushes the image `digest` (or name) from the OCI layout `dir` to `ref`. */
   layoutPush(dir: string, digest: string, ref: string, options?: CopyOptions): Promise<CopySummary>;
   /** Opens a bundle: a path (Node), { json } (thin) or { archive: () => source } (thick). */
-  openBundle(input: string | { json: Uint8Array | string } | { archive: () => ArchiveSource }, options?: RegistryOptions): OpenedBundle;
+  openBundle(input: string | { json: Uint8Array | string } | { archive: () => ArchiveSource }, options?: RegistryOptions & { archiveLimits?: ArchiveLimits }): OpenedBundle;
   /** Node: writes a thick bundle (.tgz) from a thin bundle.json. */
   bundleExport(bundleJson: BundleInput, outPath: string, options?: CopyOptions): Promise<{ images: { image: string; digest: string }[]; path: string }>;
   /** A bundle.json's images. Throws IrelError for an invalid bundle. */

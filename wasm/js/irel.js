@@ -153,9 +153,9 @@ export class Irel {
     const contextFor = (later) => this.#context({ ...options, ...later });
     if (typeof input === 'string') {
       if (!this.#env.bundleFile) throw new IrelError({ code: 'UNSUPPORTED', message: 'bundle paths need Node; pass { json } or { archive }' });
-      return openBundle(contextFor, this.#env.bundleFile(input));
+      return openBundle(contextFor, this.#env.bundleFile(input), options.archiveLimits);
     }
-    return openBundle(contextFor, input);
+    return openBundle(contextFor, input, options.archiveLimits);
   }
 
   /** A bundle.json's name, version and images ({ image, imageType, contentDigest, relocatable }). */

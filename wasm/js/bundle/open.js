@@ -11,9 +11,9 @@ const HEADER_FILES = { 'bundle.json': 16 << 20, 'artifacts/layout/index.json': 4
  * bundle.json and the layout's index.json (each null if absent) in one pass that stops once both
  * are read: at the front of the archive, as `irel bundle export` writes them, no blob is read.
  */
-function headerFiles(core, source) {
+function headerFiles(core, source, limits) {
   const found = {};
-  const ar = openArchive(core, source());
+  const ar = openArchive(core, source(), limits);
   try {
     for (let e = ar.next(); e; e = ar.next()) {
       if (e.type !== 'file') continue;
@@ -41,13 +41,14 @@ function archiveDigests(core, index, info) {
 /**
  * input: { json: bytes } for a thin bundle, or { archive: () => source } for a thick one.
  * contextFor(options) gives the I/O context for a call, so that registry options given to
- * relocate/check/describe count as well as those given when opening.
+ * relocate/check/describe count as well as those given when opening; limits: the archiveLimits
+ * given when opening (the head is read with them; a call may give its own).
  */
-export function openBundle(contextFor, input) {
+export function openBundle(contextFor, input, limits = {}) {
   const ctx = contextFor({});
   const { core } = ctx;
   const thick = typeof input.archive === 'function';
-  const header = thick ? headerFiles(core, input.archive) : null;
+  const header = thick ? headerFiles(core, input.archive, limits) : null;
   if (thick && !header.bundleJson) {
     throw new IrelError({ code: 'BUNDLE_INVALID', message: 'the archive has no bundle.json at its top level', side: 'source' });
   }
@@ -59,7 +60,8 @@ export function openBundle(contextFor, input) {
     info,
     map: (prefix) => mapBundle(core, json, prefix),
     relocate: (prefix, options = {}) => (thick
-      ? relocateThickBundle(contextFor(options), () => openArchive(core, input.archive(), options.archiveLimits), prefix, options)
+      ? relocateThickBundle(contextFor(options), () => openArchive(core, input.archive(), options.archiveLimits ?? limits), prefix,
+        { ...options, archiveLimits: options.archiveLimits ?? limits })
       : relocateThinBundle(contextFor(options), json, prefix, options)),
     // Online, a thick bundle's images must be in the registry with the digests its archive holds
     // (a thin bundle can only hold the registry to the digests it pins).
@@ -67,7 +69,8 @@ export function openBundle(contextFor, input) {
       thick && options.online ? { ...options, expected: archiveDigests(core, header.index, info) } : options),
     /** Digest, size and platforms of each image: from the archive (verified), or from registries. */
     describe: (options = {}) => (thick
-      ? describeThickBundle(contextFor(options), () => openArchive(core, input.archive(), options.archiveLimits), options)
+      ? describeThickBundle(contextFor(options), () => openArchive(core, input.archive(), options.archiveLimits ?? limits),
+        { ...options, archiveLimits: options.archiveLimits ?? limits })
       : describeThinBundle(contextFor(options), json, options)),
   };
 }
