@@ -15,7 +15,6 @@ import { blobDigest, scanThickBundle } from './thick-scan.js';
 
 export { scanThickBundle };
 
-const CHUNK = 16 << 20;
 const PIECE = 1 << 20;
 
 function bad(code, message) {
@@ -220,7 +219,9 @@ async function relocateGraphs(ctx, openArchive, prefix, options, scan, graphs) {
   const { core } = ctx;
   const emit = options.onProgress ?? (() => {});
   const signal = options.signal ?? new AbortController().signal;
-  const uploadOptions = { ...options, chunkSize: CHUNK, singlePutMax: CHUNK };
+  // The uploads size their own requests (pushBlob): in Node one streamed PATCH per blob, so that
+  // inflating the next bytes overlaps the registry taking the last; in browsers 64 MiB bodies.
+  const uploadOptions = { ...options };
   // The walks hold the manifests now; blobs are read from the archive (or, for the few read
   // before a streamed archive's layers, from memory): let the rest go.
   for (const b of scan.blobs.values()) if (!b.forUpload) b.bytes = null;
