@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { startRegistry } from '../tests/helpers/registry.js';
 import { pushImage } from '../tests/helpers/seed.js';
 import { launchChromium } from './lib/chromium-pipe.js';
+import { cpuDelta, cpuSnapshot, formatCpu } from './lib/cpu-usage.js';
 
 const MiB = 1024 * 1024;
 const SIZES = (process.env.BENCH_THICK_GIB ?? '1,4').split(',').map(Number);
@@ -81,6 +82,7 @@ async function browserRelocate(tgz) {
       await new Promise((ok) => setTimeout(ok, 100));
     }
     const q = new URLSearchParams({ prefix: `${gold.host}/browser`, report: `${SINK}/` });
+    const cpuBefore = cpuSnapshot();
     chromium = await launchChromium(`http://127.0.0.1:${PORT}/bench/thick.html?${q}`, { profile: PROFILE });
     const session = await chromium.page();
     await chromium.setInputFile(session, '#bundle', tgz);
@@ -89,7 +91,7 @@ async function browserRelocate(tgz) {
       new Promise((ok) => (timer = setTimeout(() => ok({ error: 'timed out after 900 s' }), 900_000)))]);
     clearTimeout(timer);
     if (result.error) throw new Error(`browser relocation failed: ${result.error}`);
-    return { ...result, ...chromium.peak() };
+    return { ...result, ...chromium.peak(), cpu: cpuDelta(cpuBefore, cpuSnapshot()).sort((a, b) => b[1] - a[1]) };
   } finally {
     await chromium?.close();
     serve.kill('SIGTERM');
@@ -129,6 +131,7 @@ try {
       `largest process ${browser.largestMiB.toFixed(0)} MiB (${browser.largestType}), all processes ${browser.totalMiB.toFixed(0)} MiB, ` +
       `worker wasm memory ${(browser.wasmBytes / MiB).toFixed(0)} MiB`);
     console.log(`page/CLI speed: ${(cli.run.seconds / browser.seconds).toFixed(2)} (targets: >= 0.5; largest process <= 600 MiB)`);
+    console.log(`CPU seconds during the page's relocation:\n${formatCpu(browser.cpu.slice(0, 8))}`);
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -110,6 +110,8 @@ class ArchiveEntryReader {
   #newBody;
   #pos = 0;
   #last = null;
+  #ahead = null; // { offset, length, built: Promise<body> }: the next range, built ahead
+  #closed = false;
 
   constructor(ctx, ar, descriptor) {
     this.#ar = ar;
@@ -167,7 +169,8 @@ class ArchiveEntryReader {
     }
   }
 
-  async body(offset, length) {
+  #build(offset, length) {
+    if (this.#closed) throw bad('ARCHIVE_REWIND', `blob ${this.#descriptor.digest}: its archive entry is no longer being read`);
     this.#forward(offset);
     this.#last = null;
     const builder = this.#newBody();
@@ -179,7 +182,27 @@ class ArchiveEntryReader {
     return builder.finish();
   }
 
-  close() {}
+  // Browsers: while one body uploads, the worker would sit idle until the response; it builds
+  // the next range then (inflate, hash), so that the archive and the network overlap.
+  async body(offset, length) {
+    const ahead = this.#ahead;
+    this.#ahead = null;
+    const body = ahead && ahead.offset === offset && ahead.length === length
+      ? await ahead.built
+      : (await ahead?.built.catch(() => {}), this.#build(offset, length));
+    const next = offset + length;
+    if (next < this.#descriptor.size) {
+      const n = Math.min(length, this.#descriptor.size - next);
+      const built = new Promise((ok) => setTimeout(ok, 0)).then(() => this.#build(next, n));
+      built.catch(() => {}); // judged when (if) that range is asked for
+      this.#ahead = { offset: next, length: n, built };
+    }
+    return body;
+  }
+
+  close() {
+    this.#closed = true;
+  }
 }
 
 /** Each image of a thick bundle: { image, digest, mediaType, size, platforms, blobs }, verified. */
@@ -318,6 +341,7 @@ function* keptThenRest(ctx, blobs, rest) {
  * size; onEnd() runs once the archive has ended (and may throw).
  */
 function* archiveEntries(ctx, ar, first = null, { sizes = null, onEnd = null } = {}) {
+  let reader = null;
   try {
     for (let entry = first ?? ar.next(); entry; entry = ar.next()) {
       if (entry.type === 'dir') continue;
@@ -330,16 +354,20 @@ function* archiveEntries(ctx, ar, first = null, { sizes = null, onEnd = null } =
         continue;
       }
       sizes?.set(digest, entry.size);
-      let used = false;
+      reader = null;
       yield { digest, reader: (d) => {
         if (entry.size !== d.size) throw bad('BLOB_SIZE_MISMATCH', `blob ${d.digest} is ${entry.size} bytes in the archive; its descriptor says ${d.size}`);
-        used = true;
-        return new ArchiveEntryReader(ctx, ar, d);
+        reader = new ArchiveEntryReader(ctx, ar, d);
+        return reader;
       } };
+      const used = !!reader;
+      reader?.close(); // nothing it built ahead reads on into the next entry
+      reader = null;
       if (!used) ar.skip();
     }
     onEnd?.();
   } finally {
+    reader?.close();
     ar.close();
   }
 }
