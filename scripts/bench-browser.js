@@ -9,12 +9,12 @@
 //   BENCH_ONLY=browser (skip Node, for tuning the browser path)
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
 import { startRegistry } from '../tests/helpers/registry.js';
 import { pushImage } from '../tests/helpers/seed.js';
 import { cpuDelta, cpuSnapshot, formatCpu } from './lib/cpu-usage.js';
+import { startReportSink } from './lib/report-sink.js';
 
 const MiB = 1024 * 1024;
 const LAYERS = Number(process.env.BENCH_LAYERS ?? 8);
@@ -49,20 +49,11 @@ function nodeCopy(src, dst) {
 // Plain headless Chromium, no test harness attached (Playwright's network instrumentation copies
 // request bodies and slows uploads several-fold); the bench page reports back to a local sink
 // (allowed by the page's Content-Security-Policy with --connect-origin).
-let resolveReport = () => {};
-const sink = createServer((req, res) => {
-  let body = '';
-  req.on('data', (d) => (body += d));
-  req.on('end', () => {
-    res.end();
-    resolveReport(JSON.parse(body));
-  });
-}).listen(0, '127.0.0.1');
-await new Promise((ok) => sink.once('listening', ok));
-const SINK = `http://127.0.0.1:${sink.address().port}`;
+const sink = await startReportSink();
+const SINK = sink.url;
 
 async function browserCopy(src, dst) {
-  const reported = new Promise((ok) => (resolveReport = ok));
+  const reported = sink.next();
   const q = new URLSearchParams({ src, dst, report: `${SINK}/`, jobs: JOBS });
   const before = cpuSnapshot();
   const browser = spawn('/usr/bin/chromium', ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

@@ -11,7 +11,6 @@
 // Asserts nothing; exits non-zero only if a step fails. BENCH_THICK_BROWSER=0 skips Chromium.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +19,7 @@ import { startRegistry } from '../tests/helpers/registry.js';
 import { pushImage } from '../tests/helpers/seed.js';
 import { launchChromium } from './lib/chromium-pipe.js';
 import { cpuDelta, cpuSnapshot, formatCpu } from './lib/cpu-usage.js';
+import { startReportSink } from './lib/report-sink.js';
 
 const MiB = 1024 * 1024;
 const SIZES = (process.env.BENCH_THICK_GIB ?? '1,4').split(',').map(Number);
@@ -60,18 +60,9 @@ async function makeBundle(gib, tmp) {
 
 // The page reports to a local sink (allowed by its CSP through --connect-origin).
 async function browserRelocate(tgz) {
-  let resolveReport;
-  const reported = new Promise((ok) => (resolveReport = ok));
-  const sink = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      res.end();
-      resolveReport(JSON.parse(body));
-    });
-  }).listen(0, '127.0.0.1');
-  await new Promise((ok) => sink.once('listening', ok));
-  const SINK = `http://127.0.0.1:${sink.address().port}`;
+  const sink = await startReportSink();
+  const SINK = sink.url;
+  const reported = sink.next();
   const gold = await startRegistry();
   const serve = spawn(process.execPath, [SERVE, '--port', String(PORT), '--connect-origin', SINK, '--allow-host', gold.host],
     { stdio: ['ignore', 'ignore', 'inherit'] });
