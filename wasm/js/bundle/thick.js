@@ -130,7 +130,7 @@ class ArchiveEntryReader {
   // The next piece of at most n bytes, hashed; the digest is judged when the last byte is read.
   #piece(n) {
     const piece = this.#ar.read(Math.min(PIECE, n));
-    if (!piece.length) throw bad('ARCHIVE_TRUNCATED', `blob ${this.#descriptor.digest} ended early in pass 2`);
+    if (!piece.length) throw bad('ARCHIVE_TRUNCATED', `blob ${this.#descriptor.digest} ended early in the archive`);
     this.#hash.update(piece);
     this.#pos += piece.length;
     if (this.#pos === this.#descriptor.size) {
