@@ -27,6 +27,13 @@ export function blobDigest(path) {
   return m ? `${m[1]}:${m[2]}` : null;
 }
 
+/** Throws unless `entry` is a regular file or a directory: links and devices have no place here. */
+export function requireRegular(entry) {
+  if (entry.type !== 'file' && entry.type !== 'dir') {
+    throw bad('ARCHIVE_ENTRY_UNSAFE', `archive entry ${entry.path} is a ${entry.type}: thick bundles hold regular files only`);
+  }
+}
+
 const sizeMismatch = (digest, actual, declared) => bad('BLOB_SIZE_MISMATCH',
   `blob ${digest} is ${actual} bytes in the archive; its descriptor says ${declared}`);
 
@@ -197,10 +204,8 @@ export function scanThickBundle(ctx, openArchive, { maxJsonBytes = JSON_BUDGET, 
   const ar = openArchive();
   try {
     for (let entry = ar.next(); entry; entry = ar.next()) {
+      requireRegular(entry);
       if (entry.type === 'dir') continue;
-      if (entry.type !== 'file') {
-        throw bad('ARCHIVE_ENTRY_UNSAFE', `archive entry ${entry.path} is a ${entry.type}: thick bundles hold regular files only`);
-      }
       if (entry.path === 'bundle.json') bundleBytes = ar.readAll(16 << 20);
       else if (entry.path === `${LAYOUT}oci-layout`) layoutFile = ar.readAll(1 << 16);
       else if (entry.path === `${LAYOUT}index.json`) {

@@ -1,9 +1,10 @@
 // Thick bundles: an archive (.tgz/.tar.gz, .tar, .tar.zst, .tar.xz) holding bundle.json and
 // artifacts/layout/, an OCI layout whose ref-name annotations are the bundle's original image
-// names. The archive is streamed, never unpacked: pass 1 (thick-scan.js) reads bundle.json, the
-// layout's index and the manifests it reaches, and hashes every blob; pass 2 streams the blobs the
-// targets lack straight into the registry. Two passes, so that nothing is pushed from an archive
-// that turns out to be corrupt further on. The original registries are never contacted.
+// names. The archive is streamed, never unpacked: thick-scan.js reads bundle.json, the layout's
+// index and the manifests it reaches; where those come before the layers (as export writes them)
+// the same pass streams the blobs the targets lack on into the registry, otherwise (or with
+// verifyFirst) a first pass hashes every blob and a second streams them. No manifest is pushed
+// before the whole archive has been read. The original registries are never contacted.
 import { IrelError } from '../errors.js';
 import { registryTarget } from '../registry/registry-place.js';
 import { verifier } from '../registry/digest-check.js';
@@ -11,9 +12,7 @@ import { runPool } from '../registry/pool.js';
 import { executeFromStream, pushManifests } from '../transfer/execute.js';
 import { describeGraph } from './describe.js';
 import { mapBundle } from './thin.js';
-import { blobDigest, scanThickBundle } from './thick-scan.js';
-
-export { scanThickBundle };
+import { blobDigest, requireRegular, scanThickBundle } from './thick-scan.js';
 
 const PIECE = 1 << 20;
 
@@ -344,10 +343,8 @@ function* archiveEntries(ctx, ar, first = null, { sizes = null, onEnd = null } =
   let reader = null;
   try {
     for (let entry = first ?? ar.next(); entry; entry = ar.next()) {
+      requireRegular(entry);
       if (entry.type === 'dir') continue;
-      if (entry.type !== 'file') {
-        throw bad('ARCHIVE_ENTRY_UNSAFE', `archive entry ${entry.path} is a ${entry.type}: thick bundles hold regular files only`);
-      }
       const digest = blobDigest(entry.path);
       if (!digest) {
         ar.skip();
