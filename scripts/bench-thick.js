@@ -10,7 +10,7 @@
 // peak RSS, the worker's WebAssembly memory, and its speed against the CLI's.
 // Asserts nothing; exits non-zero only if a step fails. BENCH_THICK_BROWSER=0 skips Chromium.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { startRegistry } from '../tests/helpers/registry.js';
 import { pushImage } from '../tests/helpers/seed.js';
 import { launchChromium } from './lib/chromium-pipe.js';
+import { profileWorkers } from './lib/cpu-profile.js';
 import { cpuDelta, cpuSnapshot, formatCpu } from './lib/cpu-usage.js';
 import { startReportSink } from './lib/report-sink.js';
 
@@ -29,6 +30,10 @@ const CLI = fileURLToPath(new URL('../wasm/js/cli/main.js', import.meta.url));
 const SERVE = fileURLToPath(new URL('./bench-browser/serve.js', import.meta.url));
 const PROFILE = fileURLToPath(new URL('../build/bench-chromium-thick', import.meta.url));
 const PORT = Number(process.env.BENCH_PORT ?? 18481);
+// BENCH_THICK_KEEP=DIR keeps the bundles in DIR and reuses them in later runs (for iterating).
+const KEEP = process.env.BENCH_THICK_KEEP;
+// BENCH_THICK_PROFILE=1 prints where the page's worker spent its time (a V8 CPU profile).
+const PROFILE_WORKER = process.env.BENCH_THICK_PROFILE === '1';
 
 function timed(cmd, args, { shell = false } = {}) {
   const argv = shell ? ['bash', '-c', cmd] : [cmd, ...args];
@@ -40,6 +45,8 @@ function timed(cmd, args, { shell = false } = {}) {
 }
 
 async function makeBundle(gib, tmp) {
+  const kept = KEEP && join(KEEP, `b${gib}.tgz`);
+  if (kept && existsSync(kept)) return kept;
   const upstream = await startRegistry();
   try {
     const layers = Math.max(2, Math.round((gib * 1024) / LAYER_MIB));
@@ -48,7 +55,7 @@ async function makeBundle(gib, tmp) {
       layers: Array.from({ length: layers }, (_, i) => ({ size: LAYER_MIB * MiB, kind: i % 2 ? 'text' : 'raw' })) });
     const json = join(tmp, `b${gib}.json`);
     writeFileSync(json, JSON.stringify({ name: `bench-${gib}`, images: { app: { imageType: 'oci', image: image.ref } } }));
-    const tgz = join(tmp, `b${gib}.tgz`);
+    const tgz = kept || join(tmp, `b${gib}.tgz`);
     const exported = spawnSync(process.execPath, [CLI, 'bundle', 'export', json, '-o', tgz, '-q'], { encoding: 'utf8' });
     if (exported.status !== 0) throw new Error(exported.stderr);
     console.log(`archive ${(statSync(tgz).size / MiB).toFixed(0)} MiB`);
@@ -73,16 +80,19 @@ async function browserRelocate(tgz) {
       await new Promise((ok) => setTimeout(ok, 100));
     }
     const q = new URLSearchParams({ prefix: `${gold.host}/browser`, report: `${SINK}/` });
-    const cpuBefore = cpuSnapshot();
+    const cpuBefore = cpuSnapshot({ threads: true });
     chromium = await launchChromium(`http://127.0.0.1:${PORT}/bench/thick.html?${q}`, { profile: PROFILE });
     const session = await chromium.page();
+    const stopProfile = PROFILE_WORKER ? await profileWorkers(chromium, session) : null;
     await chromium.setInputFile(session, '#bundle', tgz);
     let timer;
     const result = await Promise.race([reported,
       new Promise((ok) => (timer = setTimeout(() => ok({ error: 'timed out after 900 s' }), 900_000)))]);
     clearTimeout(timer);
     if (result.error) throw new Error(`browser relocation failed: ${result.error}`);
-    return { ...result, ...chromium.peak(), cpu: cpuDelta(cpuBefore, cpuSnapshot()).sort((a, b) => b[1] - a[1]) };
+    const cpuAfter = cpuSnapshot({ threads: true });
+    if (stopProfile) console.log(`the worker's time by function:\n${formatCpu((await stopProfile()).slice(0, 20))}`);
+    return { ...result, ...chromium.peak(), cpu: cpuDelta(cpuBefore, cpuAfter), threads: cpuDelta(cpuBefore, cpuAfter, { threads: true }) };
   } finally {
     await chromium?.close();
     serve.kill('SIGTERM');
@@ -92,6 +102,7 @@ async function browserRelocate(tgz) {
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'irel-bench-thick-'));
+if (KEEP) mkdirSync(KEEP, { recursive: true });
 const rows = [];
 let browser = null;
 try {
@@ -107,7 +118,7 @@ try {
       await gold.stop();
     }
     if (BROWSER && !browser) browser = { gib, bytes: statSync(tgz).size, ...(await browserRelocate(tgz)) };
-    rmSync(tgz, { force: true });
+    if (!KEEP) rmSync(tgz, { force: true });
   }
   console.log('\ncontent  archive MiB  relocate s  peak RSS MiB  floor s  ratio  archive MB/s');
   for (const r of rows) {
@@ -123,6 +134,7 @@ try {
       `worker wasm memory ${(browser.wasmBytes / MiB).toFixed(0)} MiB`);
     console.log(`page/CLI speed: ${(cli.run.seconds / browser.seconds).toFixed(2)} (targets: >= 0.5; largest process <= 600 MiB)`);
     console.log(`CPU seconds during the page's relocation:\n${formatCpu(browser.cpu.slice(0, 8))}`);
+    console.log(`Chromium's busiest threads:\n${formatCpu(browser.threads.slice(0, 8))}`);
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });

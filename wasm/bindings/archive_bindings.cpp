@@ -74,6 +74,20 @@ class ArchiveReaderBinding {
     return out;
   }
 
+  // Up to max bytes of the current entry straight into target (a Uint8Array) at offset: one copy
+  // out of wasm memory, where read() costs two (and an allocation) for a caller filling a buffer.
+  val ReadInto(val target, double offset, double max) {
+    const auto room = target["length"].as<double>() - offset;
+    const std::size_t cap = std::min<double>({max <= 0 ? 0 : max, room <= 0 ? 0 : room, static_cast<double>(kMaxReadChunk)});
+    if (buffer_.size() < cap) buffer_.resize(cap);
+    const auto r = reader_.Read(buffer_.data(), cap);
+    if (!r) return ErrorObject(r.error());
+    if (*r > 0) target.call<void>("set", val(emscripten::typed_memory_view(*r, buffer_.data())), offset);
+    val out = OkObject();
+    out.set("n", static_cast<double>(*r));
+    return out;
+  }
+
   val Skip() {
     const auto r = reader_.Skip();
     if (!r) return ErrorObject(r.error());
@@ -119,6 +133,7 @@ EMSCRIPTEN_BINDINGS(irel_archive) {
       .constructor<val, val>()
       .function("next", &ArchiveReaderBinding::Next)
       .function("read", &ArchiveReaderBinding::Read)
+      .function("readInto", &ArchiveReaderBinding::ReadInto)
       .function("skip", &ArchiveReaderBinding::Skip)
       .function("readAll", &ArchiveReaderBinding::ReadAll)
       .function("stats", &ArchiveReaderBinding::Stats);

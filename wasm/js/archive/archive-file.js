@@ -78,6 +78,10 @@ export function openArchive(core, source, options = {}) {
     read(max = DEFAULT_READ) {
       return check(live().read(max)).bytes;
     },
+    /** Up to max bytes of the current entry into dest (a Uint8Array) at offset; 0 at its end. */
+    readInto(dest, offset = 0, max = dest.length - offset) {
+      return check(live().readInto(dest, offset, max)).n;
+    },
     /** Skips the rest of the current entry; false when there is none. */
     skip() {
       return check(live().skip()).skipped;

@@ -101,23 +101,39 @@ export function planThickBundle(ctx, scan, options = {}) {
 // streamed PATCH) or build it as a body outside JS memory (browsers: a Blob), forward only; a
 // request for bytes the stream has passed is ARCHIVE_REWIND (the executor sends that blob in a
 // further pass).
+//
+// Where the environment hashes whole blobs natively (browsers: WebCrypto, with the CPU's SHA
+// instructions, ~8x the wasm hash) and the blob fits its memory budget, the entry is read whole
+// instead: off the archive at once (`released` resolves, so the next entry can be read while this
+// one uploads), hashed off the worker's thread, and judged before it becomes one body that every
+// range is sliced from.
 class ArchiveEntryReader {
   can;
   #ar;
+  #ctx;
   #descriptor;
   #hash;
   #newBody;
   #pos = 0;
   #last = null;
   #ahead = null; // { offset, length, built: Promise<body> }: the next range, built ahead
-  #closed = false;
+  #left = false; // the archive has moved past this entry
+  #whole = null; // Promise<body> of the whole entry, verified, in whole mode
+  #reserved = 0; // bytes of ctx.wholeBudget held until close()
+  #release;
+  /** Resolves once this entry's bytes are all off the archive (whole mode only). */
+  released = null;
 
   constructor(ctx, ar, descriptor) {
     this.#ar = ar;
+    this.#ctx = ctx;
     this.#descriptor = descriptor;
     this.#newBody = ctx.newBody;
     this.#hash = verifier(ctx, descriptor, 'source', `blob ${descriptor.digest} in the bundle`);
-    this.can = { stream: true, body: !!ctx.newBody, progress: false };
+    const whole = !!(ctx.newBody && ctx.digestWhole && ctx.wholeBudget) && descriptor.size > 0 && descriptor.size <= ctx.wholeBudget.total;
+    // whole: one body holds the blob, so one request can carry it (see pushBlob).
+    this.can = { stream: true, body: !!ctx.newBody, progress: false, whole };
+    if (whole) this.released = new Promise((ok) => (this.#release = ok));
   }
 
   #forward(offset) {
@@ -126,20 +142,24 @@ class ArchiveEntryReader {
     }
   }
 
-  // The next piece of at most n bytes, hashed; the digest is judged when the last byte is read.
-  #piece(n) {
+  // The next piece of at most n bytes, hashed (unless it will be hashed whole); the digest is
+  // judged when the last byte is read.
+  #piece(n, hashed = true) {
     const piece = this.#ar.read(Math.min(PIECE, n));
     if (!piece.length) throw bad('ARCHIVE_TRUNCATED', `blob ${this.#descriptor.digest} ended early in the archive`);
-    this.#hash.update(piece);
     this.#pos += piece.length;
-    if (this.#pos === this.#descriptor.size) {
-      try {
-        this.#hash.finish();
-      } catch (e) {
-        throw bad(e.code, `${e.message}: the archive is corrupt or tampered with`);
-      }
-    }
+    if (!hashed) return piece;
+    this.#hash.update(piece);
+    if (this.#pos === this.#descriptor.size) this.#judge(() => this.#hash.finish());
     return piece;
+  }
+
+  #judge(verdict) {
+    try {
+      verdict();
+    } catch (e) {
+      throw bad(e.code, `${e.message}: the archive is corrupt or tampered with`);
+    }
   }
 
   async read(offset, length) {
@@ -147,6 +167,7 @@ class ArchiveEntryReader {
     if (last && offset >= last.offset && offset + length <= last.offset + last.bytes.length) {
       return last.bytes.subarray(offset - last.offset, offset - last.offset + length);
     }
+    this.#stopWhole();
     this.#forward(offset);
     const out = new Uint8Array(length);
     for (let filled = 0; filled < length;) {
@@ -159,6 +180,7 @@ class ArchiveEntryReader {
   }
 
   async *stream(offset, length) {
+    this.#stopWhole();
     this.#forward(offset);
     this.#last = null;
     for (let left = length; left > 0;) {
@@ -169,7 +191,7 @@ class ArchiveEntryReader {
   }
 
   #build(offset, length) {
-    if (this.#closed) throw bad('ARCHIVE_REWIND', `blob ${this.#descriptor.digest}: its archive entry is no longer being read`);
+    if (this.#left) throw bad('ARCHIVE_REWIND', `blob ${this.#descriptor.digest}: its archive entry is no longer being read`);
     this.#forward(offset);
     this.#last = null;
     const builder = this.#newBody();
@@ -181,9 +203,52 @@ class ArchiveEntryReader {
     return builder.finish();
   }
 
+  // Not whole after all (a read or stream asked first): the stream is this reader's to the end.
+  #stopWhole() {
+    if (this.#whole || !this.#release) return;
+    this.#release = null;
+    this.released = null;
+    this.can = { ...this.can, whole: false };
+  }
+
+  // Whole mode: the budget first (waiting for blobs in flight to finish), then the entry's bytes
+  // off the archive in one go, then the native hash; false when the blob won't fit the budget.
+  async #loadWhole() {
+    const { size } = this.#descriptor;
+    const budget = this.#ctx.wholeBudget;
+    if (!(await budget.reserve(size))) return false;
+    this.#reserved = size;
+    if (this.#left || this.#pos !== 0) return false;
+    const buffer = takeBuffer(budget, size);
+    try {
+      const bytes = buffer.subarray(0, size);
+      while (this.#pos < size) {
+        const n = this.#ar.readInto(bytes, this.#pos, size - this.#pos);
+        if (!n) throw bad('ARCHIVE_TRUNCATED', `blob ${this.#descriptor.digest} ended early in the archive`);
+        this.#pos += n;
+      }
+      this.#release?.();
+      const got = await this.#ctx.digestWhole(bytes, this.#hash.algorithm); // hashes a copy
+      this.#judge(() => this.#hash.judge(got, size));
+      const builder = this.#newBody();
+      builder.add(bytes); // copies: the buffer is free again
+      return builder.finish();
+    } finally {
+      giveBack(budget, buffer);
+    }
+  }
+
   // Browsers: while one body uploads, the worker would sit idle until the response; it builds
   // the next range then (inflate, hash), so that the archive and the network overlap.
   async body(offset, length) {
+    if (this.#release && !this.#whole && this.#pos === 0) {
+      const whole = this.#loadWhole();
+      this.#whole = whole;
+      whole.catch(() => {});
+      if (!(await whole)) this.#whole = null; // over the budget: stream it in ranges
+      this.#release?.(); // nothing more is taken off the archive early
+    }
+    if (this.#whole) return (await this.#whole).slice(offset, offset + length);
     const ahead = this.#ahead;
     this.#ahead = null;
     const body = ahead && ahead.offset === offset && ahead.length === length
@@ -199,9 +264,36 @@ class ArchiveEntryReader {
     return body;
   }
 
-  close() {
-    this.#closed = true;
+  /** The archive moves on to its next entry: only what this reader holds whole stays readable. */
+  leave() {
+    this.#left = true;
+    this.#release?.();
   }
+
+  /** The upload is over (done or failed): its memory goes back to the budget. */
+  close() {
+    this.leave();
+    this.#hash.dispose?.();
+    this.#whole = null;
+    if (this.#reserved) this.#ctx.wholeBudget.release(this.#reserved);
+    this.#reserved = 0;
+  }
+}
+
+// Buffers for entries read whole, reused: a dropped 128 MiB buffer is freed only when the
+// collector next runs, and until then the worker would hold both. At most the budget is kept.
+const buffers = new WeakMap(); // wholeBudget -> [Uint8Array]
+
+function takeBuffer(budget, size) {
+  const free = buffers.get(budget) ?? [];
+  const i = free.findIndex((b) => b.length >= size);
+  return i >= 0 ? free.splice(i, 1)[0] : new Uint8Array(size);
+}
+
+function giveBack(budget, buffer) {
+  const free = [...(buffers.get(budget) ?? []), buffer].sort((a, b) => b.length - a.length);
+  while (free.reduce((n, b) => n + b.length, 0) > budget.total) free.pop();
+  buffers.set(budget, free);
 }
 
 /** Each image of a thick bundle: { image, digest, mediaType, size, platforms, blobs }, verified. */
@@ -358,13 +450,13 @@ function* archiveEntries(ctx, ar, first = null, { sizes = null, onEnd = null } =
         return reader;
       } };
       const used = !!reader;
-      reader?.close(); // nothing it built ahead reads on into the next entry
+      reader?.leave(); // nothing it built ahead reads on into the next entry
       reader = null;
       if (!used) ar.skip();
     }
     onEnd?.();
   } finally {
-    reader?.close();
+    reader?.leave();
     ar.close();
   }
 }

@@ -27,5 +27,6 @@ export function byteBudget(total) {
     get free() {
       return free;
     },
+    total,
   };
 }

@@ -127,8 +127,9 @@ async function pushBlob(ctx, { client, dst, mountFrom, d, reader, progress, sign
   const streamable = ctx.streamUploads && !!can.stream;
   const streaming = streamable && (options.chunkSize === undefined || known);
   const pieced = !streaming && !!can.body;
-  const chunk = options.chunkSize ?? (streaming ? Math.max(size, 1) : pieced ? 64 * MiB : 16 * MiB);
-  const singlePutMax = options.singlePutMax ?? (streaming ? MiB : chunk);
+  // A reader holding the whole blob as one body (can.whole) sends it in one request.
+  const chunk = options.chunkSize ?? (streaming || (pieced && can.whole) ? Math.max(size, 1) : pieced ? 64 * MiB : 16 * MiB);
+  const singlePutMax = options.singlePutMax ?? (streaming && !can.whole ? MiB : chunk);
   const upload = new core.BlobUpload(dst, digest, size, { mountFrom, chunkSize: chunk, singlePutMax, whole: known });
   // Progress: streamed, the bytes read are the bytes sent; buffered, a blob is first read (whole,
   // or a chunk) and then sent, so `done` counts half of each and a big layer's bar moves while it

@@ -97,22 +97,37 @@ export async function executeFromStream({ images, openPass, emit, signal }) {
     const done = new Set();
     if (now.size) {
       const pass = openPass();
-      for (const entry of pass) {
-        const o = now.get(entry.digest);
-        if (!o) continue;
-        const progress = blobProgress(emit, o.blob);
-        progress('started', 0);
-        now.delete(entry.digest);
-        try {
-          await putBlob(o.image.target, o.blob, entry.reader(o.blob), progress, signal, o.image.summary);
-          done.add(o);
-        } catch (e) {
-          // The registry wanted bytes the stream had passed (it refused chunks after the first):
-          // the blob goes again in the next pass, the way the registry now takes blobs.
-          if (e?.code !== 'ARCHIVE_REWIND' || o.rewound) throw e;
-          o.rewound = true;
+      // An entry whose reader has taken all its bytes off the stream (reader.released) uploads
+      // while the next entries are read; the others upload before the stream moves on.
+      const running = new Set();
+      let failed = null;
+      try {
+        for (const entry of pass) {
+          if (failed) break;
+          const o = now.get(entry.digest);
+          if (!o) continue;
+          const progress = blobProgress(emit, o.blob);
+          progress('started', 0);
+          now.delete(entry.digest);
+          const reader = entry.reader(o.blob);
+          const put = putBlob(o.image.target, o.blob, reader, progress, signal, o.image.summary).then(() => {
+            done.add(o);
+          }, (e) => {
+            // The registry wanted bytes the stream had passed (it refused chunks after the
+            // first): the blob goes again in the next pass, the way the registry now takes blobs.
+            if (e?.code !== 'ARCHIVE_REWIND' || o.rewound) failed ??= e;
+            o.rewound = true;
+          }).finally(() => {
+            reader.close?.();
+            running.delete(put);
+          });
+          running.add(put);
+          await (reader.released ? Promise.race([put, reader.released]) : put);
         }
+      } finally {
+        await Promise.all(running); // nothing is left uploading behind an error
       }
+      if (failed) throw failed;
       // A partial pass (the rest of a stream whose start planned the copy) may not hold them all.
       if (now.size && !pass.partial) {
         throw new IrelError({ code: 'ARCHIVE_CHANGED', side: 'source',
