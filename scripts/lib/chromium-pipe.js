@@ -15,9 +15,10 @@ export function processTree(root) {
       const status = readFileSync(`/proc/${name}/status`, 'utf8');
       const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]);
       const rss = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      const part = (k) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
       const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
       const type = /--type=([\w-]+)/.exec(cmd)?.[1] ?? 'browser';
-      procs.push({ pid: Number(name), ppid, rssKiB: rss, type });
+      procs.push({ pid: Number(name), ppid, rssKiB: rss, type, anonKiB: part('RssAnon'), fileKiB: part('RssFile'), shmemKiB: part('RssShmem') });
     } catch {
       // gone meanwhile
     }
@@ -37,7 +38,7 @@ export function processTree(root) {
 
 /**
  * Starts Chromium on `url`. Returns { send(method, params, sessionId), page() -> sessionId,
- * setInputFile(sessionId, selector, path), peak() -> { largestMiB, largestType, totalMiB },
+ * setInputFile(sessionId, selector, path), peak() -> { largestMiB, largestType, totalMiB, byTypeMiB },
  * close() }.
  */
 export async function launchChromium(url, { profile, args = [] } = {}) {
@@ -75,9 +76,13 @@ export async function launchChromium(url, { profile, args = [] } = {}) {
   // Peak memory, sampled every 100 ms: the largest single process, and all of them together.
   let largest = { rssKiB: 0, type: '' };
   let total = 0;
+  const byType = {}; // type -> the peak of the largest process of that type, KiB
   const sample = () => {
     const tree = processTree(child.pid);
-    for (const p of tree) if (p.rssKiB > largest.rssKiB) largest = p;
+    for (const p of tree) {
+      if (p.rssKiB > largest.rssKiB) largest = p;
+      if (p.rssKiB > (byType[p.type]?.rssKiB ?? 0)) byType[p.type] = p;
+    }
     total = Math.max(total, tree.reduce((n, p) => n + p.rssKiB, 0));
   };
   const sampler = setInterval(sample, 100);
@@ -108,7 +113,10 @@ export async function launchChromium(url, { profile, args = [] } = {}) {
     },
     peak() {
       sample();
-      return { largestMiB: largest.rssKiB / 1024, largestType: largest.type, totalMiB: total / 1024 };
+      return { largestMiB: largest.rssKiB / 1024, largestType: largest.type, totalMiB: total / 1024,
+        largestParts: { anonMiB: largest.anonKiB / 1024, fileMiB: largest.fileKiB / 1024, shmemMiB: largest.shmemKiB / 1024 },
+        byTypeMiB: Object.fromEntries(Object.entries(byType).map(([t, p]) => [t, p.rssKiB / 1024])),
+        byTypeAnonMiB: Object.fromEntries(Object.entries(byType).map(([t, p]) => [t, p.anonKiB / 1024])) };
     },
     async close() {
       clearInterval(sampler);

@@ -119,18 +119,19 @@ class ArchiveEntryReader {
   #ahead = null; // { offset, length, built: Promise<body> }: the next range, built ahead
   #left = false; // the archive has moved past this entry
   #whole = null; // Promise<body> of the whole entry, verified, in whole mode
-  #reserved = 0; // bytes of ctx.wholeBudget held until close()
   #release;
+  #scratch; // { buffer }: shared by the entries of one pass, read one at a time
   /** Resolves once this entry's bytes are all off the archive (whole mode only). */
   released = null;
 
-  constructor(ctx, ar, descriptor) {
+  constructor(ctx, ar, descriptor, scratch = {}) {
     this.#ar = ar;
+    this.#scratch = scratch;
     this.#ctx = ctx;
     this.#descriptor = descriptor;
     this.#newBody = ctx.newBody;
     this.#hash = verifier(ctx, descriptor, 'source', `blob ${descriptor.digest} in the bundle`);
-    const whole = !!(ctx.newBody && ctx.digestWhole && ctx.wholeBudget) && descriptor.size > 0 && descriptor.size <= ctx.wholeBudget.total;
+    const whole = !!(ctx.newBody && ctx.digestWhole && ctx.wholeBudget) && descriptor.size > 0 && 2 * descriptor.size <= ctx.wholeBudget.total;
     // whole: one body holds the blob, so one request can carry it (see pushBlob).
     this.can = { stream: true, body: !!ctx.newBody, progress: false, whole };
     if (whole) this.released = new Promise((ok) => (this.#release = ok));
@@ -211,30 +212,36 @@ class ArchiveEntryReader {
     this.can = { ...this.can, whole: false };
   }
 
-  // Whole mode: the budget first (waiting for blobs in flight to finish), then the entry's bytes
-  // off the archive in one go, then the native hash; false when the blob won't fit the budget.
+  // Whole mode: the budget first, then the entry off the archive in one go, into the pass's
+  // scratch buffer and from there into a Blob body piece by piece, as streamed bodies are built;
+  // once the browser holds the Blob's bytes, the native hash of the scratch, judged before the
+  // body is handed out. The budget is held for twice the blob (the scratch, and the Blob's bytes
+  // on their way out or WebCrypto's copy, one after the other) until then. False when the blob
+  // won't fit the budget.
   async #loadWhole() {
     const { size } = this.#descriptor;
     const budget = this.#ctx.wholeBudget;
-    if (!(await budget.reserve(size))) return false;
-    this.#reserved = size;
-    if (this.#left || this.#pos !== 0) return false;
-    const buffer = takeBuffer(budget, size);
+    if (!(await budget.reserve(2 * size))) return false;
     try {
-      const bytes = buffer.subarray(0, size);
+      if (this.#left || this.#pos !== 0) return false;
+      if (!(this.#scratch.buffer?.length >= size)) this.#scratch.buffer = new Uint8Array(size);
+      const whole = this.#scratch.buffer.subarray(0, size);
+      const builder = this.#newBody();
       while (this.#pos < size) {
-        const n = this.#ar.readInto(bytes, this.#pos, size - this.#pos);
-        if (!n) throw bad('ARCHIVE_TRUNCATED', `blob ${this.#descriptor.digest} ended early in the archive`);
-        this.#pos += n;
+        const at = this.#pos;
+        const piece = this.#piece(size - at, false);
+        whole.set(piece, at);
+        builder.add(piece);
       }
       this.#release?.();
-      const got = await this.#ctx.digestWhole(bytes, this.#hash.algorithm); // hashes a copy
+      const body = builder.finish();
+      // A read of its last byte waits until the browser has taken in the whole Blob.
+      await body.slice(size - 1, size).arrayBuffer?.();
+      const got = await this.#ctx.digestWhole(whole, this.#hash.algorithm);
       this.#judge(() => this.#hash.judge(got, size));
-      const builder = this.#newBody();
-      builder.add(bytes); // copies: the buffer is free again
-      return builder.finish();
+      return body;
     } finally {
-      giveBack(budget, buffer);
+      budget.release(2 * size);
     }
   }
 
@@ -270,30 +277,12 @@ class ArchiveEntryReader {
     this.#release?.();
   }
 
-  /** The upload is over (done or failed): its memory goes back to the budget. */
+  /** The upload is over (done or failed): its body can go. */
   close() {
     this.leave();
     this.#hash.dispose?.();
     this.#whole = null;
-    if (this.#reserved) this.#ctx.wholeBudget.release(this.#reserved);
-    this.#reserved = 0;
   }
-}
-
-// Buffers for entries read whole, reused: a dropped 128 MiB buffer is freed only when the
-// collector next runs, and until then the worker would hold both. At most the budget is kept.
-const buffers = new WeakMap(); // wholeBudget -> [Uint8Array]
-
-function takeBuffer(budget, size) {
-  const free = buffers.get(budget) ?? [];
-  const i = free.findIndex((b) => b.length >= size);
-  return i >= 0 ? free.splice(i, 1)[0] : new Uint8Array(size);
-}
-
-function giveBack(budget, buffer) {
-  const free = [...(buffers.get(budget) ?? []), buffer].sort((a, b) => b.length - a.length);
-  while (free.reduce((n, b) => n + b.length, 0) > budget.total) free.pop();
-  buffers.set(budget, free);
 }
 
 /** Each image of a thick bundle: { image, digest, mediaType, size, platforms, blobs }, verified. */
@@ -433,6 +422,7 @@ function* keptThenRest(ctx, blobs, rest) {
  */
 function* archiveEntries(ctx, ar, first = null, { sizes = null, onEnd = null } = {}) {
   let reader = null;
+  const scratch = { buffer: null }; // for blobs read whole: one at a time, so one buffer
   try {
     for (let entry = first ?? ar.next(); entry; entry = ar.next()) {
       requireRegular(entry);
@@ -446,7 +436,7 @@ function* archiveEntries(ctx, ar, first = null, { sizes = null, onEnd = null } =
       reader = null;
       yield { digest, reader: (d) => {
         if (entry.size !== d.size) throw bad('BLOB_SIZE_MISMATCH', `blob ${d.digest} is ${entry.size} bytes in the archive; its descriptor says ${d.size}`);
-        reader = new ArchiveEntryReader(ctx, ar, d);
+        reader = new ArchiveEntryReader(ctx, ar, d, scratch);
         return reader;
       } };
       const used = !!reader;

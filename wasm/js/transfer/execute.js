@@ -76,6 +76,9 @@ class MountOnly {
   close() {}
 }
 
+// Uploads in flight from one stream: one sending, the next read and waiting behind it.
+const STREAM_UPLOADS = 2;
+
 /**
  * Planned images from one sequential source. images: [{ planned, target, summary }];
  * openPass() -> an iterator of entries { digest, reader(descriptor) } in stream order (one call
@@ -123,6 +126,8 @@ export async function executeFromStream({ images, openPass, emit, signal }) {
           });
           running.add(put);
           await (reader.released ? Promise.race([put, reader.released]) : put);
+          // Each upload in flight holds its body (a browser holds a Blob's bytes): a bound.
+          while (running.size >= STREAM_UPLOADS) await Promise.race(running);
         }
       } finally {
         await Promise.all(running); // nothing is left uploading behind an error
