@@ -91,6 +91,10 @@ export function openArchive(core, source, options = {}) {
       if (!(max >= 0)) throw new TypeError('readAll: max bytes required');
       return check(live().readAll(max)).bytes;
     },
+    /** Resolves when the source has read ahead, for sources that can (file-source-browser.js). */
+    ready() {
+      return typeof source === 'function' ? undefined : source?.ready?.();
+    },
     /** { entries, uncompressedBytes, compressedBytes } so far. */
     stats() {
       return live().stats();

@@ -15,6 +15,7 @@ import { mapBundle } from './thin.js';
 import { blobDigest, requireRegular, scanThickBundle } from './thick-scan.js';
 
 const PIECE = 1 << 20;
+const BLOB_PART = 8 << 20;
 
 function bad(code, message) {
   return new IrelError({ code, message, side: 'source' });
@@ -227,11 +228,15 @@ class ArchiveEntryReader {
       if (!(this.#scratch.buffer?.length >= size)) this.#scratch.buffer = new Uint8Array(size);
       const whole = this.#scratch.buffer.subarray(0, size);
       const builder = this.#newBody();
-      while (this.#pos < size) {
+      // Into the Blob in 8 MiB parts: each part is a round trip to the browser.
+      for (let added = 0; this.#pos < size;) {
         const at = this.#pos;
-        const piece = this.#piece(size - at, false);
-        whole.set(piece, at);
-        builder.add(piece);
+        whole.set(this.#piece(size - at, false), at);
+        if (this.#pos - added >= BLOB_PART || this.#pos === size) {
+          builder.add(whole.subarray(added, this.#pos)); // copies
+          added = this.#pos;
+          await this.#ar.ready?.(); // the file is read ahead meanwhile (file-source-browser.js)
+        }
       }
       this.#release?.();
       const body = builder.finish();
