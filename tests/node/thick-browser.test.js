@@ -133,6 +133,10 @@ describe('thick bundles through the browser entry', () => {
         .map((e) => `${e.state} ${layers.findIndex((l) => l.digest === e.digest)}`);
       const startedEarly = layers.slice(1).some((_, i) => seq.indexOf(`started ${i + 1}`) < seq.indexOf(`uploaded ${i}`));
       assert.equal(startedEarly, overlapped, seq.join(', '));
+      // Read whole, the largest layer's bar moves while it is read, before its one request.
+      const big = layers[3];
+      if (overlapped) assert.ok(events.some((e) => e.type === 'blob' && e.digest === big.digest && e.state === 'uploading' && e.done > 0 && e.done < big.size),
+        'progress within the largest layer');
     });
   }
 

@@ -124,6 +124,8 @@ class ArchiveEntryReader {
   #scratch; // { buffer }: shared by the entries of one pass, read one at a time
   /** Resolves once this entry's bytes are all off the archive (whole mode only). */
   released = null;
+  /** Called with the bytes read so far, in whole mode (see pushBlob's can.progress). */
+  onBytes = () => {};
 
   constructor(ctx, ar, descriptor, scratch = {}) {
     this.#ar = ar;
@@ -133,8 +135,9 @@ class ArchiveEntryReader {
     this.#newBody = ctx.newBody;
     this.#hash = verifier(ctx, descriptor, 'source', `blob ${descriptor.digest} in the bundle`);
     const whole = !!(ctx.newBody && ctx.digestWhole && ctx.wholeBudget) && descriptor.size > 0 && 2 * descriptor.size <= ctx.wholeBudget.total;
-    // whole: one body holds the blob, so one request can carry it (see pushBlob).
-    this.can = { stream: true, body: !!ctx.newBody, progress: false, whole };
+    // whole: one body holds the blob, so one request can carry it (see pushBlob), and the bytes
+    // read into it count as progress (onBytes) until then.
+    this.can = { stream: true, body: !!ctx.newBody, progress: whole, whole };
     if (whole) this.released = new Promise((ok) => (this.#release = ok));
   }
 
@@ -210,7 +213,7 @@ class ArchiveEntryReader {
     if (this.#whole || !this.#release) return;
     this.#release = null;
     this.released = null;
-    this.can = { ...this.can, whole: false };
+    this.can = { ...this.can, whole: false, progress: false };
   }
 
   // Whole mode: the budget first, then the entry off the archive in one go, into the pass's
@@ -235,6 +238,7 @@ class ArchiveEntryReader {
         if (this.#pos - added >= BLOB_PART || this.#pos === size) {
           builder.add(whole.subarray(added, this.#pos)); // copies
           added = this.#pos;
+          this.onBytes(added);
           await this.#ar.ready?.(); // the file is read ahead meanwhile (file-source-browser.js)
         }
       }
