@@ -103,11 +103,11 @@ export function planThickBundle(ctx, scan, options = {}) {
 // request for bytes the stream has passed is ARCHIVE_REWIND (the executor sends that blob in a
 // further pass).
 //
-// Where the environment hashes whole blobs natively (browsers: WebCrypto, with the CPU's SHA
-// instructions, ~8x the wasm hash) and the blob fits its memory budget, the entry is read whole
-// instead: off the archive at once (`released` resolves, so the next entry can be read while this
-// one uploads), hashed off the worker's thread, and judged before it becomes one body that every
-// range is sliced from.
+// Where the environment hashes whole blobs natively (browsers: WebCrypto, measured at 600 MiB/s
+// in Chromium here, three times the wasm hash) and the blob fits its memory budget twice over,
+// the entry is read whole instead: off the archive at once (`released` resolves, so the next
+// entry can be read while this one uploads), hashed, and judged before it becomes one body that
+// goes in one request.
 class ArchiveEntryReader {
   can;
   #ar;
