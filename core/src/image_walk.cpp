@@ -188,21 +188,27 @@ std::vector<WalkNode> ImageWalk::PushOrder() const {
   const Finals finals = Resolved();
   std::vector<WalkNode> out;
   out.reserve(nodes_.size());
-  std::set<std::string> placed;
-  std::function<void(const std::string&)> visit = [&](const std::string& digest) {
+  std::map<std::string, int> height;  // of each manifest placed
+  std::function<int(const std::string&)> visit = [&](const std::string& digest) {
     const auto found = node_of_.find(digest);
-    if (found == node_of_.end() || !placed.insert(digest).second) return;  // not fetched, or done (or a cycle)
+    if (found == node_of_.end()) return -1;  // not fetched
+    if (const auto h = height.find(digest); h != height.end()) return h->second;  // done (or a cycle)
+    height[digest] = 0;
     const Node& n = nodes_[found->second];
+    int h = 0;
     for (std::size_t i = 0; i < n.entries.size(); ++i) {
-      if (n.keep[i]) visit(n.entries[i]);
+      if (n.keep[i]) h = std::max(h, visit(n.entries[i]) + 1);
     }
+    height[digest] = h;
     WalkNode w = n.fetched;
+    w.height = h;
     const Final& f = finals.at(w.digest);
     if (f.rewritten) {
       w.digest = f.digest;
       w.bytes = f.bytes;
     }
     out.push_back(std::move(w));
+    return h;
   };
   visit(source_root_digest_);
   for (const auto& n : nodes_) visit(n.fetched.digest);  // nothing is left out, even unreachable

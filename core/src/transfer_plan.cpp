@@ -28,7 +28,8 @@ int TransferPlanner::AddImage(const PlanImageSpec& spec, const ImageWalk& walk) 
   const auto order = walk.PushOrder();
   for (std::size_t i = 0; i < order.size(); ++i) {
     e.image.manifests.push_back(PlannedManifest{order[i].digest, order[i].media_type,
-                                                static_cast<std::int64_t>(order[i].bytes.size()), i + 1 == order.size()});
+                                                static_cast<std::int64_t>(order[i].bytes.size()), i + 1 == order.size(),
+                                                order[i].height});
   }
   e.blobs = walk.Blobs();
   entries_.push_back(std::move(e));
@@ -137,7 +138,7 @@ std::string PlanJson(const Plan& plan) {
   for (const auto& img : plan.images) {
     json manifests = json::array();
     for (const auto& m : img.manifests) {
-      manifests.push_back({{"digest", m.digest}, {"mediaType", m.media_type}, {"size", m.size}, {"root", m.root}});
+      manifests.push_back({{"digest", m.digest}, {"mediaType", m.media_type}, {"size", m.size}, {"root", m.root}, {"height", m.height}});
     }
     json blobs = json::array();
     for (const auto& b : img.blobs) {

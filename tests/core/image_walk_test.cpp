@@ -65,6 +65,10 @@ TEST(ImageWalk, IndexChildrenArePushedBeforeTheRootAndBlobsAreShared) {
   ASSERT_EQ(order.size(), 3u);
   EXPECT_EQ(order.back().digest, Sha(idx));
   EXPECT_EQ(order.back().bytes, idx);
+  // The two platform manifests can be pushed together, the index after them.
+  EXPECT_EQ(order[0].height, 0);
+  EXPECT_EQ(order[1].height, 0);
+  EXPECT_EQ(order[2].height, 1);
 }
 
 TEST(ImageWalk, NestedIndexesArePushedDeepestFirst) {
@@ -103,6 +107,10 @@ TEST(ImageWalk, AManifestListedAtTwoDepthsIsPushedBeforeEveryIndexListingIt) {
   EXPECT_EQ(order[0].digest, Sha(img));
   EXPECT_EQ(order[1].digest, Sha(inner));
   EXPECT_EQ(order[2].digest, Sha(outer));
+  // Heights: the root lists the image directly too, but must wait for the inner index.
+  EXPECT_EQ(order[0].height, 0);
+  EXPECT_EQ(order[1].height, 1);
+  EXPECT_EQ(order[2].height, 2);
 }
 
 TEST(ImageWalk, PlatformFilterRewritesTheRootIndexKeepingItsOtherFields) {

@@ -16,6 +16,7 @@
 #include "irel/registry_endpoint.hpp"
 #include "irel/registry_error.hpp"
 #include "irel/transfer_plan.hpp"
+#include "irel/transfer_schedule.hpp"
 
 namespace irel::bindings {
 namespace {
@@ -222,6 +223,7 @@ class Walk {
       o.set("mediaType", n.media_type);
       o.set("bytes", Bytes(n.bytes));
       o.set("depth", n.depth);
+      o.set("height", n.height);
       out.call<void>("push", o);
     }
     return out;
@@ -288,6 +290,31 @@ class Planner {
 
  private:
   TransferPlanner planner_;
+};
+
+// Which blob transfers to start next (transfer_schedule.hpp): limits { maxJobs, maxBytes }.
+class Schedule {
+ public:
+  explicit Schedule(const val& limits) : schedule_(Limits(limits)) {}
+  int add(double size) { return schedule_.Add(static_cast<std::int64_t>(size)); }
+  val start() {
+    val out = val::array();
+    for (int id : schedule_.Start()) out.call<void>("push", id);
+    return out;
+  }
+  void done(int id) { schedule_.Done(id); }
+  int running() const { return schedule_.running(); }
+  bool finished() const { return schedule_.finished(); }
+
+ private:
+  static ScheduleLimits Limits(const val& v) {
+    ScheduleLimits l;
+    if (v.isUndefined() || v.isNull()) return l;
+    if (!v["maxJobs"].isUndefined()) l.max_jobs = v["maxJobs"].as<int>();
+    if (!v["maxBytes"].isUndefined()) l.max_bytes = static_cast<std::int64_t>(v["maxBytes"].as<double>());
+    return l;
+  }
+  TransferSchedule schedule_;
 };
 
 // Bytes reach the hasher through a view of its own buffer (JavaScript copies with
@@ -388,6 +415,13 @@ EMSCRIPTEN_BINDINGS(irel_registry) {
       .function("next", &Upload::next)
       .function("onResponse", &Upload::onResponse)
       .function("onInterrupted", &Upload::onInterrupted);
+  emscripten::class_<Schedule>("TransferSchedule")
+      .constructor<const val&>()
+      .function("add", &Schedule::add)
+      .function("start", &Schedule::start)
+      .function("done", &Schedule::done)
+      .function("running", &Schedule::running)
+      .function("finished", &Schedule::finished);
   emscripten::class_<Planner>("TransferPlanner")
       .constructor<>()
       .function("addImage", &Planner::addImage)

@@ -30,6 +30,9 @@ struct WalkNode {
   std::string media_type;
   std::string bytes;  // exactly as fetched, unless the platform filter rewrote this index
   int depth = 0;
+  // In PushOrder(): 0 for a manifest with no manifests under it, else one more than the highest
+  // manifest it lists. Manifests of one height can be pushed together, the lowest first.
+  int height = 0;
 };
 
 struct WalkBlob {

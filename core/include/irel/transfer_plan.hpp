@@ -34,6 +34,7 @@ struct PlannedManifest {
   std::string media_type;
   std::int64_t size = 0;
   bool root = false;
+  int height = 0;  // see WalkNode::height: one height's manifests are pushed together
 };
 
 struct PlannedImage {
@@ -101,7 +102,7 @@ class TransferPlanner {
 };
 
 // The plan as JSON: {"images":[{source,target,tag,digest,sourceDigest,rewritten,exists,platforms,
-// manifests:[{digest,mediaType,size,root}],blobs:[{digest,size,mediaType,action,from?}]}],
+// manifests:[{digest,mediaType,size,root,height}],blobs:[{digest,size,mediaType,action,from?}]}],
 // "totals":{"blobs":{upload,mount,present,foreign},"bytes":{upload,mount,present,foreign,total}}}.
 std::string PlanJson(const Plan& plan);
 
