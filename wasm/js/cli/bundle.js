@@ -38,7 +38,7 @@ Options:
                                   target what it has; nothing is written
       --json                      with --dry-run: the plans as JSON, one per line
       --verify-first              relocate: verify the whole archive before writing anything
-  -j, --jobs N                    blobs in flight per image (default 4)
+  -j, --jobs N                    blobs in flight per image (default 16; small blobs up to 16, large ones within 64 MiB in flight)
   -q, --quiet                     no progress on standard error
 ${REGISTRY_USAGE}
 
@@ -62,7 +62,6 @@ async function readInput(path, what) {
 
 export const bundleCommand = {
   name: 'bundle',
-  summary: 'map, relocate and check the images of a bundle',
   usage: USAGE,
   options: {
     'repository-prefix': { type: 'string', short: 'r' },
@@ -136,8 +135,8 @@ export const bundleCommand = {
         irel.close();
       }
     }
-    const jobs = values.jobs === undefined ? 4 : Number(values.jobs);
-    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError('--jobs must be an integer from 1 to 64', this);
+    const jobs = values.jobs === undefined ? undefined : Number(values.jobs); // undefined: the engine's default
+    if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)) throw new UsageError('--jobs must be an integer from 1 to 64', this);
     const dryRun = !!values['dry-run'];
     if (values.json && !dryRun) throw new UsageError('--json goes with --dry-run', this);
     if (dryRun && values.output) throw new UsageError('a dry run writes no mapping: --output goes without --dry-run', this);

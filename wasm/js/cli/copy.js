@@ -5,7 +5,6 @@ import { UsageError } from './usage-error.js';
 
 export const copyCommand = {
   name: 'copy',
-  summary: 'copy an image or index to another repository, digest preserved',
   usage: `Usage: irel copy [OPTIONS] SRC DST
 
 Copies the image or index SRC to DST with the same digest: every platform of a multi-arch image,
@@ -14,7 +13,7 @@ layers streamed in chunks. The tag of DST is written last, only once everything 
 in place. Prints "copied SRC to DST with content digest sha256:..." on standard output.
 
 Options:
-  -j, --jobs N                      blobs in flight at once (default 4)
+  -j, --jobs N                      blobs in flight at once (default 16; small blobs up to 16, large ones within 64 MiB in flight)
       --platform OS/ARCH[/VARIANT]  copy only these platforms of an index (repeatable); the copy
                                     then gets a new digest, which the output says
       --include-nondistributable    also copy foreign (non-distributable) layers
@@ -42,8 +41,8 @@ Exit status: 0 copied (or planned), 1 failure (the error says which side failed)
     const refs = [src, dst].map((r) => irel.parse(r));
     for (const r of refs) if (!r.ok) throw new UsageError(`${JSON.stringify(r.input)}: ${r.error.message}`, this);
     if (values.json && !values['dry-run']) throw new UsageError('--json goes with --dry-run', this);
-    const jobs = values.jobs === undefined ? 4 : Number(values.jobs);
-    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError('--jobs must be an integer from 1 to 64', this);
+    const jobs = values.jobs === undefined ? undefined : Number(values.jobs); // undefined: the engine's default
+    if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)) throw new UsageError('--jobs must be an integer from 1 to 64', this);
     const dryRun = !!values['dry-run'];
     const progress = createProgress(io.stderr, { quiet: values.quiet || dryRun });
     const controller = new AbortController();

@@ -3,7 +3,6 @@ import { UsageError } from './usage-error.js';
 
 export const digestCommand = {
   name: 'digest',
-  summary: 'print the digest of an image or index',
   usage: `Usage: irel digest [OPTIONS] REF
 
 Prints the digest of the manifest or index REF names, as its registry serves it.

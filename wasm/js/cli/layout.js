@@ -16,7 +16,7 @@ Layouts follow the OCI image-layout spec: readable by skopeo (oci:DIR:NAME) and 
 they write are readable here. Blobs are verified against their digests as they are copied.
 
 Options:
-  -j, --jobs N      blobs in flight at once (default 4)
+  -j, --jobs N      blobs in flight at once (default 16; small blobs up to 16, large ones within 64 MiB in flight)
   -q, --quiet       no progress on standard error
 ${REGISTRY_USAGE}
 
@@ -24,7 +24,6 @@ Exit status: 0 success, 1 failure, 2 usage error.`;
 
 export const layoutCommand = {
   name: 'layout',
-  summary: 'copy images between registries and OCI image layouts',
   usage: USAGE,
   options: { name: { type: 'string' }, jobs: { type: 'string', short: 'j' }, quiet: { type: 'boolean', short: 'q' }, ...REGISTRY_OPTIONS },
 
@@ -33,8 +32,8 @@ export const layoutCommand = {
     const want = { add: 2, find: 2, push: 3 }[verb];
     if (want === undefined) throw new UsageError(verb ? `unknown layout command ${JSON.stringify(verb)}` : 'expected add, find or push', this);
     if (args.length !== want) throw new UsageError(`layout ${verb} takes ${want} arguments`, this);
-    const jobs = values.jobs === undefined ? 4 : Number(values.jobs);
-    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError('--jobs must be an integer from 1 to 64', this);
+    const jobs = values.jobs === undefined ? undefined : Number(values.jobs); // undefined: the engine's default
+    if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)) throw new UsageError('--jobs must be an integer from 1 to 64', this);
     if (verb === 'find') {
       io.stdout.write(`${await irel.layoutFind(args[0], args[1])}\n`);
       return 0;

@@ -3,7 +3,6 @@ import { UsageError } from './usage-error.js';
 
 export const mapCommand = {
   name: 'map',
-  summary: 'map image references under a repository prefix',
   usage: `Usage: irel map -r PREFIX [--json] [REF...]
 
 Prints the relocated reference of each REF under the repository PREFIX, one per line, with the

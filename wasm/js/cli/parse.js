@@ -2,7 +2,6 @@ import { inputs, LineWriter } from './io.js';
 
 export const parseCommand = {
   name: 'parse',
-  summary: 'parse and normalize image references',
   usage: `Usage: irel parse [REF...]
 
 Parses each image reference and prints one JSON object per line:

@@ -9,7 +9,6 @@ import { UsageError } from './usage-error.js';
 
 export const relocateCommand = {
   name: 'relocate',
-  summary: 'relocate a list of images to a repository prefix and write the mapping',
   usage: `Usage: irel relocate -r PREFIX [OPTIONS] [REF...]
 
 Relocates each image to its name under PREFIX (the name 'irel map' prints), digest preserved, as
@@ -23,7 +22,7 @@ Options:
   -r, --repository-prefix PREFIX    where the images go, e.g. registry.internal/team (required)
   -f, --file FILE                   read the references from FILE
   -o, --output FILE                 write the mapping to FILE (whole, or not at all)
-  -j, --jobs N                      blobs in flight at once (default 4)
+  -j, --jobs N                      blobs in flight at once (default 16; small blobs up to 16, large ones within 64 MiB in flight)
       --platform OS/ARCH[/VARIANT]  copy only these platforms of an index (repeatable); such an
                                     image gets a new digest
   -n, --dry-run                     print each image's plan (blobs to upload, mount or skip, with
@@ -56,8 +55,8 @@ Exit status: 0 all relocated (or planned), 1 any image failed (named on standard
     if (values.json && !dryRun) throw new UsageError('--json goes with --dry-run', this);
     if (dryRun && values.output) throw new UsageError('a dry run writes no mapping: --output goes without --dry-run', this);
     if (values.file && positionals.length) throw new UsageError('give references as arguments or with -f FILE, not both', this);
-    const jobs = values.jobs === undefined ? 4 : Number(values.jobs);
-    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError('--jobs must be an integer from 1 to 64', this);
+    const jobs = values.jobs === undefined ? undefined : Number(values.jobs); // undefined: the engine's default
+    if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)) throw new UsageError('--jobs must be an integer from 1 to 64', this);
     let lines;
     if (values.file) {
       let text;

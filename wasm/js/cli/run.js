@@ -2,18 +2,24 @@
 // input failed, 2 for a usage error.
 import { parseArgs } from 'node:util';
 
-import { IrelError, load, VERSION } from '../node.js';
-import { bundleCommand } from './bundle.js';
-import { copyCommand } from './copy.js';
-import { digestCommand } from './digest.js';
-import { layoutCommand } from './layout.js';
-import { mapCommand } from './map.js';
-import { parseCommand } from './parse.js';
-import { relocateCommand } from './relocate.js';
-import { serveCommand } from './serve.js';
+import { IrelError } from '../errors.js';
+import { VERSION } from '../version.js';
 import { UsageError } from './usage-error.js';
 
-const COMMANDS = [parseCommand, mapCommand, digestCommand, copyCommand, relocateCommand, layoutCommand, bundleCommand, serveCommand];
+// Each command's module (and the package and the wasm core behind it) is loaded only when that
+// command runs: start-up is paid on every invocation, and `irel --version` or a usage error
+// should not load an HTTP server, a tar writer and a WebAssembly module.
+const COMMANDS = [
+  { name: 'parse', summary: 'parse and normalize image references', load: () => import('./parse.js').then((m) => m.parseCommand) },
+  { name: 'map', summary: 'map image references under a repository prefix', load: () => import('./map.js').then((m) => m.mapCommand) },
+  { name: 'digest', summary: 'print the digest of an image or index', load: () => import('./digest.js').then((m) => m.digestCommand) },
+  { name: 'copy', summary: 'copy an image or index to another repository, digest preserved', load: () => import('./copy.js').then((m) => m.copyCommand) },
+  { name: 'relocate', summary: 'relocate a list of images to a repository prefix and write the mapping',
+    load: () => import('./relocate.js').then((m) => m.relocateCommand) },
+  { name: 'layout', summary: 'copy images between registries and OCI image layouts', load: () => import('./layout.js').then((m) => m.layoutCommand) },
+  { name: 'bundle', summary: 'map, relocate and check the images of a bundle', load: () => import('./bundle.js').then((m) => m.bundleCommand) },
+  { name: 'serve', summary: 'serve the web app and the registry proxy it uses', load: () => import('./serve.js').then((m) => m.serveCommand) },
+];
 
 function mainUsage() {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -36,16 +42,18 @@ export async function run(argv, io) {
   const [name, ...rest] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
     const topic = name === 'help' && COMMANDS.find((c) => c.name === rest[0]);
-    io.stdout.write((topic ? topic.usage : mainUsage()) + '\n');
+    io.stdout.write((topic ? (await topic.load()).usage : mainUsage()) + '\n');
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-v') {
     io.stdout.write(`irel ${VERSION}\n`);
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  const entry = COMMANDS.find((c) => c.name === name);
+  let command = null;
   try {
-    if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
+    if (!entry) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
+    command = await entry.load();
     let parsed;
     try {
       parsed = parseArgs({
@@ -61,6 +69,7 @@ export async function run(argv, io) {
       io.stdout.write(command.usage + '\n');
       return 0;
     }
+    const { load } = await import('../node.js');
     return await command.run(parsed, io, await load());
   } catch (e) {
     if (e instanceof IrelError) {

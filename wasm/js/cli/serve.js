@@ -12,7 +12,6 @@ const { SERVE_OPTIONS, SERVE_OPTIONS_USAGE } = await import(`${PROXY}options.js`
 
 export const serveCommand = {
   name: 'serve',
-  summary: 'serve the web app and the registry proxy it uses',
   usage: `Usage: irel serve [--host 127.0.0.1] [--port 8080] [--allow-host HOST[:PORT]]...
                   [--allow-origin ORIGIN]... [--connect-origin ORIGIN]...
                   [--access-token-file PATH | --access-token TOKEN]

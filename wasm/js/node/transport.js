@@ -11,7 +11,7 @@ import { redirectKeepsCredentials } from '../registry/credential-scope.js';
 const MAX_REDIRECTS = 5;
 
 /** lookup: a dns.lookup replacement (custom resolution; tests name hosts this way). */
-export function createNodeTransport({ caFiles = [], skipTlsVerify = false, maxSockets = 16, lookup } = {}) {
+export function createNodeTransport({ caFiles = [], skipTlsVerify = false, maxSockets = 32, lookup } = {}) {
   const ca = caFiles.length ? caFiles.map((f) => readFileSync(f)) : undefined;
   const agents = {
     'http:': new http.Agent({ keepAlive: true, maxSockets }),
@@ -130,6 +130,10 @@ function wrapNodeResponse(res, url) {
         n += chunk.length;
       }
       return Buffer.concat(parts).toString('utf8').slice(0, limit);
+    },
+    /** Drops the rest of the body unread (the connection is closed, not reused). */
+    cancel() {
+      res.destroy();
     },
     async drain() {
       res.resume();

@@ -31,6 +31,7 @@ export class BlobReader {
   #last = null; // { offset, bytes } of the last range, kept for re-sends
   #lastBody = null; // { offset, length, body } of the last body(), kept for re-sends
   #buffer = null; // reused for each range read: fresh 16 MiB buffers cost page faults
+  #early = null; // Promise of the response to a GET sent by start(), not yet read
 
   /**
    * ctx: newHash(algorithm) and core (for the verifier), and optionally newBody and digestWhole
@@ -54,6 +55,16 @@ export class BlobReader {
     this.#url = url;
     this.#descriptor = descriptor;
     this.#verifier = verifier(ctx, descriptor, 'source', `blob ${descriptor.digest}`);
+  }
+
+  /**
+   * Sends the GET now, before the upload asks for bytes: over a network its round trip then
+   * overlaps the upload's start (POST) instead of following it.
+   */
+  start() {
+    if (this.#iterator || this.#early || this.#pos > 0) return;
+    this.#early = this.#request();
+    this.#early.catch(() => {}); // judged when read (and retried there)
   }
 
   /** The bytes [offset, offset+length): valid until the next read() or close(). */
@@ -188,6 +199,9 @@ export class BlobReader {
   async #closeStream() {
     if (this.#iterator) await this.#iterator.return?.().catch(() => {});
     this.#iterator = null;
+    const early = this.#early; // sent by start() and never read: its body is dropped unread
+    this.#early = null;
+    if (early) await early.then((res) => (res.cancel ? res.cancel() : res.drain()), () => {});
   }
 
   // Exactly `length` bytes from the current position, in the reused buffer.
@@ -214,7 +228,9 @@ export class BlobReader {
     for (;;) {
       try {
         if (!this.#iterator) {
-          const res = await this.#request();
+          const early = this.#early;
+          this.#early = null;
+          const res = await (early ?? this.#request());
           if (await retrying.again({ response: res })) continue;
           await this.#open(res);
           if (this.#carry) {

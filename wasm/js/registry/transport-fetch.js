@@ -89,6 +89,9 @@ function wrapFetchResponse(res) {
       const t = await res.text();
       return t.length > limit ? t.slice(0, limit) : t;
     },
+    cancel() {
+      return this.drain();
+    },
     async drain() {
       try {
         await res.body?.cancel();

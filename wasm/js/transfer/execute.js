@@ -7,7 +7,7 @@
 //   each entry read once per pass; a blob still owed to a second registry, or whose planned mount
 //   the registry refused, goes in a further pass (a pass only when there is such work).
 import { IrelError } from '../errors.js';
-import { runPool } from '../registry/pool.js';
+import { runScheduled } from './run-scheduled.js';
 
 function blobProgress(emit, blob) {
   return (state, done) => emit({ type: 'blob', digest: blob.digest, size: blob.size, done, state });
@@ -36,28 +36,40 @@ async function putBlob(target, blob, reader, progress, signal, summary) {
   progress(how, blob.size);
 }
 
-/** The image's manifests, children first, the root under its tag last (only the root when the target has it). */
+/**
+ * The image's manifests, children first, the root under its tag last (only the root when the
+ * target has it). Manifests of one height (see the plan) go together: the platform manifests of
+ * an index at once, then the index.
+ */
 export async function pushManifests({ target, planned, manifestBytes, emit, summary }) {
   const manifests = planned.exists ? planned.manifests.filter((m) => m.root) : planned.manifests;
-  for (const m of manifests) {
+  const push = async (m) => {
     const { bytes, mediaType } = manifestBytes.get(m.digest);
     await target.putManifest(m.root ? planned.tag : m.digest, { digest: m.digest, mediaType, bytes }, m.root);
     summary.manifests++;
     emit({ type: 'manifest', phase: 'pushed', digest: m.digest, root: m.root, ...(planned.exists ? { existing: true } : {}) });
+  };
+  const children = manifests.filter((m) => !m.root);
+  for (const h of [...new Set(children.map((m) => m.height ?? 0))].sort((a, b) => a - b)) {
+    await Promise.all(children.filter((m) => (m.height ?? 0) === h).map(push));
   }
+  for (const m of manifests.filter((x) => x.root)) await push(m);
 }
 
 /**
  * One planned image from a random-access source. manifestBytes: Map(digest -> { bytes,
- * mediaType }); summary: the CopySummary to fill in. Resolves when the root is tagged.
+ * mediaType }); summary: the CopySummary to fill in; limits: { maxJobs, maxBytes } for the blobs
+ * in flight (TransferSchedule). Resolves when the root is tagged.
  */
-export async function executeImage({ source, target, planned, manifestBytes, jobs, emit, signal, controller, summary }) {
-  await runPool(planned.blobs, jobs, async (blob) => {
+export async function executeImage({ core, source, target, planned, manifestBytes, limits, emit, signal, controller, summary }) {
+  const moving = planned.blobs.filter((blob) => !skipBlob(blob, summary, blobProgress(emit, blob)));
+  await runScheduled(core, moving, limits, async (blob) => {
     const progress = blobProgress(emit, blob);
-    if (skipBlob(blob, summary, progress)) return;
     progress('started', 0);
     // A planned mount still gets a reader: a registry that refuses the mount opens an upload instead.
     const reader = source.reader(blob, signal);
+    // An upload's download starts with it (its first round trip beside the POST's).
+    if (blob.action === 'upload') reader.start?.();
     try {
       await putBlob(target, blob, reader, progress, signal, summary);
     } finally {

@@ -10,9 +10,15 @@ import { runPool } from '../registry/pool.js';
 import { executeImage } from './execute.js';
 import { walkGraph } from './walk-graph.js';
 
+// Blobs in flight (options.jobs) and their bytes: over a network a small blob costs round trips
+// and a large one bandwidth, so many small ones go at once and a few large ones (TransferSchedule).
+export const DEFAULT_JOBS = 16;
+const IN_FLIGHT_BYTES = 64 << 20;
+
 export async function relocate(ctx, openSource, openTarget, options = {}) {
   const { core } = ctx;
-  const jobs = Math.max(1, options.jobs ?? 4);
+  const jobs = Math.max(1, options.jobs ?? DEFAULT_JOBS);
+  const limits = { maxJobs: jobs, maxBytes: IN_FLIGHT_BYTES };
   const emit = options.onProgress ?? (() => {});
   const platforms = options.platforms ?? [];
   for (const p of platforms) {
@@ -26,6 +32,11 @@ export async function relocate(ctx, openSource, openTarget, options = {}) {
   const signal = controller.signal;
 
   const source = await openSource(signal);
+  // The root is fetched while the target is opened (its scheme probe, its first request); a
+  // rate-limited source is asked by HEAD after the target instead (below).
+  const rateLimited = platforms.length === 0 && !!source.rateLimited?.();
+  const early = rateLimited ? null : source.root(signal);
+  early?.catch(() => {}); // awaited below, after the target
   const target = await openTarget(signal, source);
   const summary = {
     source: source.reference, target: '', digest: '', sourceDigest: '', rewritten: false, platforms: [],
@@ -40,7 +51,7 @@ export async function relocate(ctx, openSource, openTarget, options = {}) {
     // by HEAD first, and a root the target has is then read from the target (no pull counted).
     let root = null;
     let exists = false;
-    if (platforms.length === 0 && source.rateLimited?.() && target.getManifest) {
+    if (rateLimited && target.getManifest) {
       const head = await source.head();
       if (head?.digest && core.digestToVerify(head.digest).ok) {
         target.checkDigest(head.digest);
@@ -50,7 +61,7 @@ export async function relocate(ctx, openSource, openTarget, options = {}) {
         }
       }
     }
-    root ??= await source.root(signal);
+    root ??= await (early ?? source.root(signal));
     summary.sourceDigest = root.digest;
     emit({ type: 'manifest', phase: 'fetched', digest: root.digest, mediaType: root.mediaType });
     if (!exists && platforms.length === 0) {
@@ -69,7 +80,8 @@ export async function relocate(ctx, openSource, openTarget, options = {}) {
     const image = planner.addImage({ source: source.reference, target: target.reference(tag), tag,
       targetRegistry: target.where.registry, targetRepository: target.where.repository, mountFrom: target.mountFrom ?? '' }, walk);
     planner.answerRoot(image, exists);
-    await runPool(planner.pendingChecks(), jobs, async (d) => planner.answerBlob(d.image, d.digest, await target.hasBlob(d, signal)), controller);
+    // Existence questions are small: twice as many at once as blobs in flight.
+    await runPool(planner.pendingChecks(), 2 * jobs, async (d) => planner.answerBlob(d.image, d.digest, await target.hasBlob(d, signal)), controller);
     const built = planner.build();
     if (!built.ok) throw new IrelError(built.error);
     const plan = JSON.parse(built.json);
@@ -80,7 +92,7 @@ export async function relocate(ctx, openSource, openTarget, options = {}) {
     if (options.dryRun) return { dryRun: true, ...planned, totals: plan.totals };
 
     // 4. Blobs, then manifests children first, the root (and its tag or name) last.
-    await executeImage({ source, target, planned, manifestBytes, jobs, emit, signal, controller, summary });
+    await executeImage({ core, source, target, planned, manifestBytes, limits, emit, signal, controller, summary });
     emit({ type: 'done', summary });
     return summary;
   } catch (e) {
