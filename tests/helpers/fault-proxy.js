@@ -56,9 +56,11 @@ function describe(fault) {
  * Start the proxy on 127.0.0.1 (random port) forwarding to `target` (http://127.0.0.1:PORT, a
  * loopback address only). Absolute Location headers that point at the target are rewritten to
  * the proxy. Returns { host, url, port, rules (mutable array: push rules while running), log,
- * faults, stop() } where log is [{ seq, method, path, status, fault, dropped? }] (at most 10 000
- * entries): status is the injected or upstream status (null if none was sent), fault a short
- * description or null, dropped true when the proxy cut the connection.
+ * faults, stop() } where log is [{ seq, method, path, status, fault, dropped?, inFlight, done, at, doneAt }]
+ * (at most 10 000 entries): status is the injected or upstream status (null if none was sent),
+ * fault a short description or null, dropped true when the proxy cut the connection, inFlight
+ * the requests in progress when it arrived (itself included), done the order its answer ended,
+ * at and doneAt when (performance.now(), to order requests seen by two proxies).
  */
 export async function startFaultProxy({ target, rules = [] }) {
   const t = new URL(target);
@@ -71,6 +73,8 @@ export async function startFaultProxy({ target, rules = [] }) {
   };
   const log = [];
   let seq = 0;
+  let active = 0; // requests begun and not yet answered in full
+  let finished = 0;
   let self = '';
 
   function pickFault(info) {
@@ -84,7 +88,15 @@ export async function startFaultProxy({ target, rules = [] }) {
 
   async function handle(req, res) {
     const info = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, seq: ++seq };
-    const entry = { seq: info.seq, method: info.method, path: info.path, status: null, fault: null };
+    // inFlight: requests in progress when this one arrived (itself included); done: the order in
+    // which answers finished. Together they show how much a client overlaps its requests.
+    const entry = { seq: info.seq, method: info.method, path: info.path, status: null, fault: null, inFlight: ++active, done: 0,
+      at: performance.now(), doneAt: 0 };
+    res.on('close', () => {
+      active--;
+      entry.done = ++finished;
+      entry.doneAt = performance.now();
+    });
     if (log.length < MAX_LOG) log.push(entry);
     const fault = pickFault(info);
     if (fault) entry.fault = describe(fault);

@@ -1,0 +1,80 @@
+// How much a copy overlaps its requests, seen at a proxy in front of each registry that delays
+// the answers of chosen requests (so that requests a client sends together are in progress
+// together): many small blobs in flight at once, an upload's download sent with its POST, the
+// platform manifests of an index pushed together and the index only after them all, existence
+// checks all at once. Proven from the order of arrivals and answers, not from timings.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { load } from 'irel';
+
+import { startFaultProxy } from '../helpers/fault-proxy.js';
+import { startRegistry } from '../helpers/registry.js';
+import { pushImage, pushIndex } from '../helpers/seed.js';
+
+const KB = 1024;
+const DELAY = { delayMs: 150 };
+
+describe('a copy overlaps its round trips', () => {
+  let src;
+  let dst;
+  let srcProxy;
+  let dstProxy;
+  let irel;
+  let many;
+  let multi;
+  before(async () => {
+    [src, dst] = await Promise.all([startRegistry(), startRegistry()]);
+    many = await pushImage(src, 'overlap/many:v1', { layers: Array.from({ length: 40 }, (_, i) => 8 * KB + i) });
+    multi = await pushIndex(src, 'overlap/multi:v1', { platforms: ['linux/amd64', 'linux/arm64', 'linux/arm/v7', 'linux/ppc64le'] });
+    [srcProxy, dstProxy] = await Promise.all([startFaultProxy({ target: src.url }), startFaultProxy({ target: dst.url })]);
+    irel = await load();
+  });
+  after(async () => {
+    irel?.close();
+    await Promise.all([srcProxy?.stop(), dstProxy?.stop(), src?.stop(), dst?.stop()]);
+  });
+
+  async function copyWith(name, image, rules) {
+    srcProxy.rules.splice(0, Infinity, ...(rules.src ?? []));
+    dstProxy.rules.splice(0, Infinity, ...(rules.dst ?? []));
+    srcProxy.log.length = 0;
+    dstProxy.log.length = 0;
+    const to = `${dstProxy.host}/overlap/${name}:v1`;
+    const from = image.ref.replace(src.host, srcProxy.host);
+    const summary = await irel.copy(from, to);
+    assert.equal(summary.digest, image.digest);
+    return { srcLog: [...srcProxy.log], dstLog: [...dstProxy.log] };
+  }
+  const uploads = (log) => log.filter((e) => e.method === 'POST' && /\/blobs\/uploads\/$/.test(e.path.split('?')[0]));
+
+  const cases = [
+    ['forty small layers: more than 8 uploads in progress at once', 'many', () => many, { dst: [{ method: 'POST', ...DELAY }] },
+      ({ dstLog }) => assert.ok(Math.max(...uploads(dstLog).map((e) => e.inFlight)) > 8, `at most ${Math.max(...uploads(dstLog).map((e) => e.inFlight))}`)],
+    ['forty small layers: every existence check in progress at once, in one round', 'checks', () => many, { dst: [{ method: 'HEAD', path: /\/blobs\//, ...DELAY }] },
+      ({ dstLog }) => {
+        const heads = dstLog.filter((e) => e.method === 'HEAD' && /\/blobs\//.test(e.path));
+        assert.equal(heads.length, 41); // 40 layers and the config
+        assert.ok(Math.max(...heads.map((e) => e.inFlight)) >= 32, `at most ${Math.max(...heads.map((e) => e.inFlight))} at once`);
+      }],
+    ['an upload\'s download goes out while its POST is still unanswered', 'early', () => many, { dst: [{ method: 'POST', ...DELAY }] },
+      ({ srcLog, dstLog }) => {
+        const firstPostAnswered = Math.min(...uploads(dstLog).map((e) => e.doneAt));
+        const getsBefore = srcLog.filter((e) => e.method === 'GET' && /\/blobs\/sha256:/.test(e.path) && e.at < firstPostAnswered);
+        assert.ok(getsBefore.length >= 8, `${getsBefore.length} blob GETs before the first POST was answered`);
+      }],
+    ['an index of four platforms: its manifests pushed together, the index after them', 'multi', () => multi,
+      { dst: [{ method: 'PUT', path: /\/manifests\/sha256:/, ...DELAY }] },
+      ({ dstLog }) => {
+        const puts = dstLog.filter((e) => e.method === 'PUT' && /\/manifests\//.test(e.path));
+        const children = puts.filter((e) => /\/manifests\/sha256:/.test(e.path));
+        const root = puts.find((e) => e.path.endsWith('/manifests/v1'));
+        assert.equal(children.length, 4);
+        assert.ok(Math.max(...children.map((e) => e.inFlight)) >= 4, 'the four platform manifests in progress together');
+        assert.ok(root.seq > Math.max(...children.map((e) => e.seq)) && root.inFlight === 1, 'the index alone, after every platform manifest');
+      }],
+  ];
+  for (const [name, repo, image, rules, check] of cases) {
+    it(name, async () => check(await copyWith(repo, image(), rules)));
+  }
+});
