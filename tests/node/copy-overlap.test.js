@@ -78,3 +78,32 @@ describe('a copy overlaps its round trips', () => {
     it(name, async () => check(await copyWith(repo, image(), rules)));
   }
 });
+
+describe('a registry that asks for tokens', () => {
+  let src;
+  let reg;
+  let front;
+  let irel;
+  let image;
+  before(async () => {
+    src = await startRegistry();
+    reg = await startRegistry({ auth: 'token', users: { alice: { password: 'alice-secret', access: { '**': ['pull', 'push'] } } } });
+    front = await startFaultProxy({ target: reg.url });
+    image = await pushImage(src, 'tok/app:v1', { layers: [1000, 2000] });
+    irel = await load();
+  });
+  after(async () => {
+    irel?.close();
+    await Promise.all([front?.stop(), reg?.stop(), src?.stop()]);
+  });
+
+  it('is answered 401 once per run: later clients get their token before their first request', async () => {
+    const credentials = { [front.host]: { username: 'alice', password: 'alice-secret' } };
+    for (const n of [1, 2, 3]) {
+      const s = await irel.copy(image.ref, `${front.host}/tok/app${n}:v1`, { credentials });
+      assert.equal(s.digest, image.digest);
+    }
+    const refused = front.log.filter((e) => e.status === 401);
+    assert.equal(refused.length, 1, refused.map((e) => `${e.method} ${e.path}`).join(', '));
+  });
+});

@@ -18,6 +18,7 @@ export class Irel {
   #env;
   #transports = new Map();
   #tokens = new Map();
+  #challenges = new Map(); // registry origin -> its last Bearer challenge (see RegistryClient)
   #schemes = new Map();
   #uploadStrategies = new Map(); // registry -> 'whole' once it took a blob only as one PATCH
   #rateLimited = new Set(); // registry origins that sent RateLimit-* headers
@@ -239,6 +240,7 @@ export class Irel {
       },
       insecureRegistries: options.insecureRegistries ?? [],
       tokens: this.#tokens,
+      challenges: this.#challenges,
       schemes: this.#schemes,
       uploadStrategies: this.#uploadStrategies,
       rateLimited: this.#rateLimited,

@@ -43,6 +43,7 @@ export function makeClient(ctx, endpoint, side, scopes, signal) {
     plainHttpAllowed: endpoint.plainHttpAllowed,
     scopes,
     tokens: ctx.tokens,
+    challenges: ctx.challenges,
     retry: ctx.retry,
     rateLimited: ctx.rateLimited,
     onWait: ctx.onWait,
