@@ -26,7 +26,8 @@ std::vector<int> TransferSchedule::Start() {
   // again as soon as enough bytes are done (the list is finite, so nothing waits forever).
   for (auto it = order_.begin(); it != order_.end() && running_ < limits_.max_jobs;) {
     Job& j = jobs_[*it];
-    const bool fits = running_bytes_ + j.size <= limits_.max_bytes || running_bytes_ == 0;
+    const bool small = j.size <= limits_.small_bytes;
+    const bool fits = small || running_bytes_ + j.size <= limits_.max_bytes || running_bytes_ == 0;
     if (!fits) {
       ++it;
       continue;
@@ -34,7 +35,8 @@ std::vector<int> TransferSchedule::Start() {
     j.state = State::Running;
     ++running_;
     ++started_;
-    running_bytes_ += j.size;
+    if (!small) running_bytes_ += j.size;
+    j.counted = !small;
     out.push_back(*it);
     it = order_.erase(it);
   }
@@ -47,7 +49,7 @@ void TransferSchedule::Done(int id) {
   if (j.state != State::Running) return;
   j.state = State::Done;
   --running_;
-  running_bytes_ -= j.size;
+  if (j.counted) running_bytes_ -= j.size;
 }
 
 }  // namespace irel

@@ -292,7 +292,7 @@ class Planner {
   TransferPlanner planner_;
 };
 
-// Which blob transfers to start next (transfer_schedule.hpp): limits { maxJobs, maxBytes }.
+// Which blob transfers to start next (transfer_schedule.hpp): limits { maxJobs, maxBytes, smallBytes }.
 class Schedule {
  public:
   explicit Schedule(const val& limits) : schedule_(Limits(limits)) {}
@@ -312,6 +312,7 @@ class Schedule {
     if (v.isUndefined() || v.isNull()) return l;
     if (!v["maxJobs"].isUndefined()) l.max_jobs = v["maxJobs"].as<int>();
     if (!v["maxBytes"].isUndefined()) l.max_bytes = static_cast<std::int64_t>(v["maxBytes"].as<double>());
+    if (!v["smallBytes"].isUndefined()) l.small_bytes = static_cast<std::int64_t>(v["smallBytes"].as<double>());
     return l;
   }
   TransferSchedule schedule_;

@@ -5,7 +5,8 @@
 // trips when it is small and bandwidth when it is large: small blobs go many at a time, large
 // ones a few, and the largest start first so that the last to finish is not a big one started
 // late (longest-processing-time order). A blob larger than the byte budget still goes, alone in
-// that budget.
+// that budget. Small blobs (configs, tiny layers) cost round trips, not bandwidth: they count
+// against the jobs only, so a config never waits behind two large layers.
 //
 // Sans-IO: the driver adds the jobs, asks Start() which to begin, reports each end with Done(),
 // and asks again; the schedule never blocks and holds no I/O.
@@ -17,6 +18,7 @@ namespace irel {
 struct ScheduleLimits {
   int max_jobs = 16;                         // transfers in flight
   std::int64_t max_bytes = std::int64_t{64} << 20;  // bytes of the transfers in flight
+  std::int64_t small_bytes = std::int64_t{1} << 20;  // jobs this small or smaller: no byte budget
 };
 
 class TransferSchedule {
@@ -37,6 +39,7 @@ class TransferSchedule {
   struct Job {
     std::int64_t size = 0;
     State state = State::Waiting;
+    bool counted = false;  // against the byte budget
   };
   ScheduleLimits limits_;
   std::vector<Job> jobs_;

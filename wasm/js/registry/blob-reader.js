@@ -301,7 +301,32 @@ export class BlobReader {
   }
 
   async #verifyEnd() {
-    await this.#closeStream();
+    await this.#finishStream();
     this.#verifier.finish();
+  }
+
+  // Every byte the descriptor names has arrived: read the response to its end, so that its
+  // connection goes back to the keep-alive pool (closing the stream early destroys the socket,
+  // and every later blob would pay a new connection: a round trip, more with TLS). A source that
+  // sends more than the descriptor says is refused.
+  async #finishStream() {
+    const it = this.#iterator;
+    if (it && !this.#carry) {
+      try {
+        const { done, value } = await it.next();
+        if (!done && value?.length) {
+          throw new IrelError({
+            code: 'BLOB_SIZE_MISMATCH',
+            message: `source blob ${this.#descriptor.digest} is larger than the ${this.#descriptor.size} bytes its descriptor says`,
+            side: 'source',
+          });
+        }
+        if (done) this.#iterator = null;
+      } catch (e) {
+        if (e instanceof IrelError) throw e;
+        // A body cut after its last byte: the bytes are all here; the connection is not reused.
+      }
+    }
+    await this.#closeStream();
   }
 }

@@ -16,16 +16,29 @@ function isCertificateError(e) {
 }
 
 // Loopback and insecure registries: HTTPS if they speak it, else plain HTTP (as docker does).
-// One probe per registry and Irel instance.
+// One probe per registry and Irel instance. The plain-HTTP ping goes out beside the HTTPS one
+// (no credentials in either): when HTTPS fails, the connection the copy goes on with is open.
 function schemeFor(ctx, ep) {
   let probe = ctx.schemes.get(ep.registry);
   if (!probe) {
+    // Its challenge, if it asks for a token, is kept as a client's would be (client.js).
+    const plain = ctx.transport
+      .send({ method: 'GET', url: `${ep.plainBaseUrl}/v2/`, headers: {}, body: null, signal: AbortSignal.timeout(10_000) })
+      .then(async (res) => {
+        const challenge = res.status === 401 ? res.header('WWW-Authenticate') : '';
+        if (/^\s*bearer\b/i.test(challenge)) ctx.challenges?.set(ep.plainBaseUrl, challenge);
+        await res.drain();
+      }, () => {});
     probe = ctx.transport
       .send({ method: 'GET', url: `${ep.baseUrl}/v2/`, headers: {}, body: null, signal: AbortSignal.timeout(10_000) })
       .then(async (res) => {
         await res.drain();
         return ep.baseUrl;
-      }, (e) => (isCertificateError(e) ? ep.baseUrl : ep.plainBaseUrl));
+      }, async (e) => {
+        if (isCertificateError(e)) return ep.baseUrl;
+        await plain;
+        return ep.plainBaseUrl;
+      });
     ctx.schemes.set(ep.registry, probe);
   }
   return probe;
