@@ -92,7 +92,7 @@ export type ProgressEvent =
   | { type: 'done'; summary: CopySummary; image?: string };
 
 export interface CopyOptions extends RegistryOptions {
-  /** Blobs in flight at most (default 16; large blobs also share a 64 MiB budget of bytes in flight). */
+  /** Blobs in flight at most (default 16; large blobs also share a 512 MiB budget of bytes in flight). */
   jobs?: number;
   /** Copy only these platforms (os/arch[/variant]) of an index; the index then gets a new digest. */
   platforms?: string[];

@@ -38,7 +38,7 @@ Options:
                                   target what it has; nothing is written
       --json                      with --dry-run: the plans as JSON, one per line
       --verify-first              relocate: verify the whole archive before writing anything
-  -j, --jobs N                    blobs in flight per image (default 16; small blobs up to 16, large ones within 64 MiB in flight)
+  -j, --jobs N                    blobs in flight per image (default 16; small blobs up to 16, large ones within 512 MiB in flight)
   -q, --quiet                     no progress on standard error
 ${REGISTRY_USAGE}
 

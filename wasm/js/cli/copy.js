@@ -13,7 +13,7 @@ layers streamed in chunks. The tag of DST is written last, only once everything 
 in place. Prints "copied SRC to DST with content digest sha256:..." on standard output.
 
 Options:
-  -j, --jobs N                      blobs in flight at once (default 16; small blobs up to 16, large ones within 64 MiB in flight)
+  -j, --jobs N                      blobs in flight at once (default 16; small blobs up to 16, large ones within 512 MiB in flight)
       --platform OS/ARCH[/VARIANT]  copy only these platforms of an index (repeatable); the copy
                                     then gets a new digest, which the output says
       --include-nondistributable    also copy foreign (non-distributable) layers

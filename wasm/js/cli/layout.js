@@ -16,7 +16,7 @@ Layouts follow the OCI image-layout spec: readable by skopeo (oci:DIR:NAME) and 
 they write are readable here. Blobs are verified against their digests as they are copied.
 
 Options:
-  -j, --jobs N      blobs in flight at once (default 16; small blobs up to 16, large ones within 64 MiB in flight)
+  -j, --jobs N      blobs in flight at once (default 16; small blobs up to 16, large ones within 512 MiB in flight)
   -q, --quiet       no progress on standard error
 ${REGISTRY_USAGE}
 

@@ -22,7 +22,7 @@ Options:
   -r, --repository-prefix PREFIX    where the images go, e.g. registry.internal/team (required)
   -f, --file FILE                   read the references from FILE
   -o, --output FILE                 write the mapping to FILE (whole, or not at all)
-  -j, --jobs N                      blobs in flight at once (default 16; small blobs up to 16, large ones within 64 MiB in flight)
+  -j, --jobs N                      blobs in flight at once (default 16; small blobs up to 16, large ones within 512 MiB in flight)
       --platform OS/ARCH[/VARIANT]  copy only these platforms of an index (repeatable); such an
                                     image gets a new digest
   -n, --dry-run                     print each image's plan (blobs to upload, mount or skip, with

@@ -11,9 +11,11 @@ import { executeImage } from './execute.js';
 import { walkGraph } from './walk-graph.js';
 
 // Blobs in flight (options.jobs) and their bytes: over a network a small blob costs round trips
-// and a large one bandwidth, so many small ones go at once and a few large ones (TransferSchedule).
+// and a large one bandwidth, so many small ones go at once and a few large ones (TransferSchedule):
+// 512 MiB keeps four 128 MiB layers in flight, which on loopback overlaps the registry's hashing
+// (64 MiB, one at a time, was 1.2x skopeo there; 512 MiB 0.90x).
 export const DEFAULT_JOBS = 16;
-const IN_FLIGHT_BYTES = 64 << 20;
+const IN_FLIGHT_BYTES = 512 << 20;
 
 export async function relocate(ctx, openSource, openTarget, options = {}) {
   const { core } = ctx;
