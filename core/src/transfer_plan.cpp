@@ -36,9 +36,10 @@ int TransferPlanner::AddImage(const PlanImageSpec& spec, const ImageWalk& walk) 
   return static_cast<int>(entries_.size() - 1);
 }
 
-void TransferPlanner::AnswerRoot(int image, bool present) {
+void TransferPlanner::AnswerRoot(int image, bool present, bool tagged) {
   if (image < 0 || static_cast<std::size_t>(image) >= entries_.size()) return;
   entries_[image].image.exists = present;
+  entries_[image].image.tagged = present && tagged;
   entries_[image].root_answered = true;
 }
 
@@ -148,7 +149,7 @@ std::string PlanJson(const Plan& plan) {
       blobs.push_back(std::move(o));
     }
     images.push_back({{"source", img.source}, {"target", img.target}, {"tag", img.tag}, {"digest", img.digest},
-                      {"sourceDigest", img.source_digest}, {"rewritten", img.rewritten}, {"exists", img.exists},
+                      {"sourceDigest", img.source_digest}, {"rewritten", img.rewritten}, {"exists", img.exists}, {"tagged", img.tagged},
                       {"platforms", img.platforms}, {"manifests", std::move(manifests)}, {"blobs", std::move(blobs)}});
   }
   json bytes = Totals(plan.blob_bytes);

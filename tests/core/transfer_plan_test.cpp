@@ -122,3 +122,28 @@ TEST(TransferPlan, TotalsAndJsonSayWhatMovesAndWhatIsSkipped) {
 
 }  // namespace
 }  // namespace irel
+
+namespace irel {
+namespace {
+
+// Whether anything at all is written for an image whose root the target holds.
+TEST(TransferPlan, NothingIsWrittenWhenTheTagAlreadyNamesTheRoot) {
+  struct Row {
+    bool present, tagged, want_exists, want_tagged;
+  };
+  for (const Row r : {Row{true, true, true, true}, Row{true, false, true, false}, Row{false, true, false, false}}) {
+    TransferPlanner planner;
+    auto walk = Walked(kOne);
+    planner.AddImage(Spec("app"), walk);
+    planner.AnswerRoot(0, r.present, r.tagged);
+    for (const auto& q : planner.PendingChecks()) planner.AnswerBlob(q.image, q.descriptor.digest, false);
+    const auto plan = planner.Build();
+    ASSERT_TRUE(plan.ok());
+    EXPECT_EQ(plan->images[0].exists, r.want_exists);
+    EXPECT_EQ(plan->images[0].tagged, r.want_tagged) << "present " << r.present << " tagged " << r.tagged;
+    EXPECT_EQ(nlohmann::json::parse(PlanJson(*plan))["images"][0]["tagged"].get<bool>(), r.want_tagged);
+  }
+}
+
+}  // namespace
+}  // namespace irel

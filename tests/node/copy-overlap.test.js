@@ -77,6 +77,20 @@ describe('a copy overlaps its round trips', () => {
   for (const [name, repo, image, rules, check] of cases) {
     it(name, async () => check(await copyWith(repo, image(), rules)));
   }
+
+  it('copies again onto a tag that names the root already with no write at all, onto a new tag with one PUT', async () => {
+    const to = (tag) => `${dstProxy.host}/overlap/again:${tag}`;
+    const from = multi.ref.replace(src.host, srcProxy.host);
+    await irel.copy(from, to('v1'));
+    const writes = async (tag) => {
+      dstProxy.log.length = 0;
+      const s = await irel.copy(from, to(tag));
+      assert.equal(s.digest, multi.digest);
+      return dstProxy.log.filter((e) => !['GET', 'HEAD'].includes(e.method)).map((e) => `${e.method} ${e.path}`);
+    };
+    assert.deepEqual(await writes('v1'), []);
+    assert.deepEqual(await writes('v2'), ['PUT /v2/overlap/again/manifests/v2']);
+  });
 });
 
 describe('a registry that asks for tokens', () => {

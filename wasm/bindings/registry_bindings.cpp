@@ -269,7 +269,7 @@ class Planner {
     s.mount_from = spec["mountFrom"].isString() ? spec["mountFrom"].as<std::string>() : "";
     return planner_.AddImage(s, walk.walk_);
   }
-  void answerRoot(int image, bool present) { planner_.AnswerRoot(image, present); }
+  void answerRoot(int image, bool present, bool tagged) { planner_.AnswerRoot(image, present, tagged); }
   val pendingChecks() const {
     val out = val::array();
     for (const auto& c : planner_.PendingChecks()) {

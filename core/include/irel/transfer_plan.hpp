@@ -45,6 +45,7 @@ struct PlannedImage {
   std::string source_digest;     // the root's digest at the source (differs when rewritten)
   bool rewritten = false;        // a platform filter produced new index bytes
   bool exists = false;           // the target already holds the root: only the tag is written
+  bool tagged = false;           // ... and its tag already names it: nothing is written at all
   std::vector<std::string> platforms;
   std::vector<PlannedManifest> manifests;  // push order: children first, the root last
   std::vector<PlannedBlob> blobs;
@@ -79,8 +80,9 @@ class TransferPlanner {
  public:
   // Adds an image whose graph `walk` holds in full (or only its root, when the target has it).
   int AddImage(const PlanImageSpec& spec, const ImageWalk& walk);
-  // The target already holds the image's root manifest (so every manifest and blob under it).
-  void AnswerRoot(int image, bool present);
+  // The target already holds the image's root manifest (so every manifest and blob under it);
+  // tagged: the target's tag already names that root (then not even the tag is written).
+  void AnswerRoot(int image, bool present, bool tagged = false);
   // The existence questions still open: one per blob and target repository, first occurrences only.
   std::vector<PlanCheck> PendingChecks() const;
   void AnswerBlob(int image, std::string_view digest, bool present);
@@ -101,7 +103,7 @@ class TransferPlanner {
   std::map<std::pair<std::string, std::string>, bool> answers_;  // (repo key, digest) -> present
 };
 
-// The plan as JSON: {"images":[{source,target,tag,digest,sourceDigest,rewritten,exists,platforms,
+// The plan as JSON: {"images":[{source,target,tag,digest,sourceDigest,rewritten,exists,tagged,platforms,
 // manifests:[{digest,mediaType,size,root,height}],blobs:[{digest,size,mediaType,action,from?}]}],
 // "totals":{"blobs":{upload,mount,present,foreign},"bytes":{upload,mount,present,foreign,total}}}.
 std::string PlanJson(const Plan& plan);

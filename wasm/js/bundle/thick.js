@@ -349,7 +349,7 @@ async function relocateGraphs(ctx, openArchive, prefix, options, scan, graphs) {
       const tag = target.rootRef(info.rootDigest);
       const index = planner.addImage({ source: g.image, target: target.reference(tag), tag, targetRegistry: target.where.registry,
         targetRepository: target.where.repository, mountFrom: '' }, g.walk);
-      planner.answerRoot(index, await target.hasManifest(info.rootDigest));
+      planner.answerRoot(index, await target.hasManifest(info.rootDigest), false);
       images.push({ image: g.image, target, manifestBytes: new Map(g.walk.pushOrder().map((n) => [n.digest, n])),
         summary: { blobs: { uploaded: 0, mounted: 0, present: 0, foreign: 0 }, bytes: { uploaded: 0, mounted: 0, present: 0 }, manifests: 0 } });
     }

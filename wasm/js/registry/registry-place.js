@@ -67,6 +67,15 @@ export async function registryTarget(ctx, text, signal, source, options = {}) {
       if (res.status === 404) return false;
       throw await client.error(res, 'HEAD', `manifest ${dst.repository}@${digest}`);
     },
+    /** The digest the target's tag names now ('' when it names nothing). */
+    async tagDigest(tag) {
+      const res = await client.send({ method: 'HEAD', url: core.endpointUrl(dst, 'manifest', tag, ''),
+        headers: { Accept: core.manifestAccept() } });
+      await res.drain();
+      if (res.status === 200) return res.header('Docker-Content-Digest') || '';
+      if (res.status === 404) return '';
+      throw await client.error(res, 'HEAD', `manifest ${dst.repository}:${tag}`);
+    },
     async putManifest(ref, m) {
       const url = core.endpointUrl(dst, 'manifest', ref, '');
       const res = await client.send({ method: 'PUT', url, headers: { 'Content-Type': m.mediaType } }, { body: m.bytes });

@@ -42,6 +42,7 @@ async function putBlob(target, blob, reader, progress, signal, summary) {
  * an index at once, then the index.
  */
 export async function pushManifests({ target, planned, manifestBytes, emit, summary }) {
+  if (planned.tagged) return; // the target's tag already names this root
   const manifests = planned.exists ? planned.manifests.filter((m) => m.root) : planned.manifests;
   const push = async (m) => {
     const { bytes, mediaType } = manifestBytes.get(m.digest);

@@ -66,9 +66,17 @@ export async function relocate(ctx, openSource, openTarget, options = {}) {
     root ??= await (early ?? source.root(signal));
     summary.sourceDigest = root.digest;
     emit({ type: 'manifest', phase: 'fetched', digest: root.digest, mediaType: root.mediaType });
+    // Whether the target's tag already names this root, asked beside the root itself: a copy
+    // that finds both writes nothing at all.
+    let tagged = false;
     if (!exists && platforms.length === 0) {
       target.checkDigest(root.digest);
-      exists = await target.hasManifest(root.digest);
+      // Registries only (tagDigest): a layout's index entry is written whatever it holds.
+      const tag = target.rootRef(root.digest);
+      const byDigest = tag.includes(':');
+      const named = !target.tagDigest || byDigest ? Promise.resolve('') : target.tagDigest(tag).catch(() => '');
+      [exists, tagged] = await Promise.all([target.hasManifest(root.digest), named.then((d) => d === root.digest)]);
+      if (byDigest && target.tagDigest) tagged = exists; // a registry holding the digest: nothing to write
     }
 
     // 2. The rest of the graph.
@@ -81,7 +89,7 @@ export async function relocate(ctx, openSource, openTarget, options = {}) {
     const tag = target.rootRef(info.rootDigest);
     const image = planner.addImage({ source: source.reference, target: target.reference(tag), tag,
       targetRegistry: target.where.registry, targetRepository: target.where.repository, mountFrom: target.mountFrom ?? '' }, walk);
-    planner.answerRoot(image, exists);
+    planner.answerRoot(image, exists, tagged);
     // Existence questions are small: twice as many at once as blobs in flight.
     await runPool(planner.pendingChecks(), 2 * jobs, async (d) => planner.answerBlob(d.image, d.digest, await target.hasBlob(d, signal)), controller);
     const built = planner.build();
