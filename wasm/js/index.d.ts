@@ -131,9 +131,11 @@ export interface CopyPlan {
   rewritten: boolean;
   /** The target already has the root: only the tag would be written. */
   exists: boolean;
+  /** The target's tag already names the root: nothing would be written. */
+  tagged: boolean;
   platforms: string[];
-  /** Push order: children first, the root last. */
-  manifests: { digest: string; mediaType: string; size: number; root: boolean }[];
+  /** Push order: children first, the root last; one height's manifests are pushed together. */
+  manifests: { digest: string; mediaType: string; size: number; root: boolean; height: number }[];
   blobs: PlannedBlob[];
   totals: { blobs: ActionCounts; bytes: ActionCounts & { total: number } };
 }
