@@ -1,6 +1,7 @@
 // The Node transport: node:http/https with keep-alive agents, custom CAs and --skip-tls-verify,
 // streaming responses, and redirects followed for GET/HEAD without carrying Authorization to
 // another origin (host, port or scheme: never from https down to http).
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -9,6 +10,7 @@ import tls from 'node:tls';
 import { redirectKeepsCredentials } from '../registry/credential-scope.js';
 
 const MAX_REDIRECTS = 5;
+const limited = new WeakSet(); // signals whose listener limit was lifted
 
 /** lookup: a dns.lookup replacement (custom resolution; tests name hosts this way). */
 export function createNodeTransport({ caFiles = [], skipTlsVerify = false, maxSockets = 32, lookup } = {}) {
@@ -50,7 +52,15 @@ export function createNodeTransport({ caFiles = [], skipTlsVerify = false, maxSo
       req.on('error', reject);
       req.once('close', () => signal?.removeEventListener('abort', onAbort));
       if (signal?.aborted) onAbort();
-      else signal?.addEventListener('abort', onAbort, { once: true });
+      else if (signal) {
+        // One listener per request in flight: dozens at once (checks, small blobs) are expected,
+        // not a leak; each is removed when its request closes.
+        if (!limited.has(signal)) {
+          setMaxListeners(0, signal);
+          limited.add(signal);
+        }
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
       if (body && typeof body[Symbol.asyncIterator] === 'function') {
         // A streamed body: write as the source delivers, waiting for the socket to drain.
         (async () => {
