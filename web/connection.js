@@ -16,7 +16,7 @@ export function setupConnection(app, { onProxyChange = () => {} } = {}) {
   const proxyBase = () => proxyInput.value.trim().replace(/\/+$/, '');
 
   function registryArgs() {
-    const jobs = Math.min(16, Math.max(1, Number.parseInt(jobsInput.value, 10) || 4));
+    const jobs = Math.min(16, Math.max(1, Number.parseInt(jobsInput.value, 10) || 16)); // the engine's default: the browser allows 6 connections per host anyway
     const proxyToken = proxyTokenInput.value.trim();
     return { proxyBase: proxyBase(), ...(proxyToken ? { proxyToken } : {}), credentials: Object.fromEntries(credentials), jobs };
   }
