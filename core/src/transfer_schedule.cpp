@@ -7,6 +7,7 @@ namespace irel {
 TransferSchedule::TransferSchedule(ScheduleLimits limits) : limits_(limits) {
   limits_.max_jobs = std::max(1, limits_.max_jobs);
   limits_.max_bytes = std::max<std::int64_t>(1, limits_.max_bytes);
+  limits_.max_small_jobs = std::max(1, limits_.max_small_jobs);
 }
 
 int TransferSchedule::Add(std::int64_t size) {
@@ -24,10 +25,13 @@ std::vector<int> TransferSchedule::Start() {
   std::vector<int> out;
   // First fit, largest first: a large job that does not fit now lets smaller ones by, and fits
   // again as soon as enough bytes are done (the list is finite, so nothing waits forever).
-  for (auto it = order_.begin(); it != order_.end() && running_ < limits_.max_jobs;) {
+  for (auto it = order_.begin(); it != order_.end();) {
     Job& j = jobs_[*it];
     const bool small = j.size <= limits_.small_bytes;
-    const bool fits = small || running_bytes_ + j.size <= limits_.max_bytes || running_bytes_ == 0;
+    const int large_running = running_ - running_small_;
+    const bool fits = small ? running_small_ < limits_.max_small_jobs
+                            : large_running < limits_.max_jobs &&
+                                  (running_bytes_ + j.size <= limits_.max_bytes || running_bytes_ == 0);
     if (!fits) {
       ++it;
       continue;
@@ -35,6 +39,7 @@ std::vector<int> TransferSchedule::Start() {
     j.state = State::Running;
     ++running_;
     ++started_;
+    if (small) ++running_small_;
     if (!small) running_bytes_ += j.size;
     j.counted = !small;
     out.push_back(*it);
@@ -50,6 +55,7 @@ void TransferSchedule::Done(int id) {
   j.state = State::Done;
   --running_;
   if (j.counted) running_bytes_ -= j.size;
+  else --running_small_;
 }
 
 }  // namespace irel

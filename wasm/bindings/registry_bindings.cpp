@@ -313,6 +313,7 @@ class Schedule {
     if (!v["maxJobs"].isUndefined()) l.max_jobs = v["maxJobs"].as<int>();
     if (!v["maxBytes"].isUndefined()) l.max_bytes = static_cast<std::int64_t>(v["maxBytes"].as<double>());
     if (!v["smallBytes"].isUndefined()) l.small_bytes = static_cast<std::int64_t>(v["smallBytes"].as<double>());
+    if (!v["maxSmallJobs"].isUndefined()) l.max_small_jobs = v["maxSmallJobs"].as<int>();
     return l;
   }
   TransferSchedule schedule_;

@@ -211,7 +211,7 @@ export class Irel {
     const layout = this.#layout();
     const ctx = this.#context(options);
     return relocate(ctx, () => layout.layoutSource(ctx, dir, digest),
-      (signal, source) => registryTarget(ctx, ref, signal, source, options), options);
+      (signal, source) => registryTarget(ctx, ref, signal, source, options), options, { targetBeside: true });
   }
 
   #layout() {

@@ -10,7 +10,7 @@ import { registryTarget } from '../registry/registry-place.js';
 import { verifier } from '../registry/digest-check.js';
 import { runPool } from '../registry/pool.js';
 import { executeFromStream, pushManifests } from '../transfer/execute.js';
-import { DEFAULT_JOBS } from '../transfer/relocate.js';
+import { DEFAULT_JOBS, smallJobsFor } from '../transfer/relocate.js';
 import { describeGraph } from './describe.js';
 import { mapBundle } from './thin.js';
 import { blobDigest, requireRegular, scanThickBundle } from './thick-scan.js';
@@ -353,7 +353,7 @@ async function relocateGraphs(ctx, openArchive, prefix, options, scan, graphs) {
       images.push({ image: g.image, target, manifestBytes: new Map(g.walk.pushOrder().map((n) => [n.digest, n])),
         summary: { blobs: { uploaded: 0, mounted: 0, present: 0, foreign: 0 }, bytes: { uploaded: 0, mounted: 0, present: 0 }, manifests: 0 } });
     }
-    await runPool(planner.pendingChecks(), 2 * (options.jobs ?? DEFAULT_JOBS), async (d) => planner.answerBlob(d.image, d.digest, await images[d.image].target.hasBlob(d)));
+    await runPool(planner.pendingChecks(), smallJobsFor(options.jobs ?? DEFAULT_JOBS), async (d) => planner.answerBlob(d.image, d.digest, await images[d.image].target.hasBlob(d)));
     const built = planner.build();
     if (!built.ok) throw new IrelError(built.error);
     const plan = JSON.parse(built.json);

@@ -12,8 +12,9 @@ import { redirectKeepsCredentials } from '../registry/credential-scope.js';
 const MAX_REDIRECTS = 5;
 const limited = new WeakSet(); // signals whose listener limit was lifted
 
+// maxSockets per host: 16 large and 64 small blobs in flight (relocate.js), each one connection.
 /** lookup: a dns.lookup replacement (custom resolution; tests name hosts this way). */
-export function createNodeTransport({ caFiles = [], skipTlsVerify = false, maxSockets = 32, lookup } = {}) {
+export function createNodeTransport({ caFiles = [], skipTlsVerify = false, maxSockets = 80, lookup } = {}) {
   const ca = caFiles.length ? caFiles.map((f) => readFileSync(f)) : undefined;
   const agents = {
     'http:': new http.Agent({ keepAlive: true, maxSockets }),

@@ -6,5 +6,5 @@ export function copyImage(ctx, srcText, dstText, options = {}) {
   return relocate(ctx,
     (signal) => registrySource(ctx, srcText, signal),
     (signal, source) => registryTarget(ctx, dstText, signal, source, options),
-    options);
+    options, { targetBeside: true });
 }

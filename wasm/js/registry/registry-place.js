@@ -30,9 +30,10 @@ export async function registrySource(ctx, text, signal) {
   };
 }
 
-export async function registryTarget(ctx, text, signal, source, options = {}) {
+// source: the Source, or its promise (the target then opens beside it: see relocate's how.targetBeside).
+export async function registryTarget(ctx, text, signal, sourceOpening, options = {}) {
   const { core } = ctx;
-  const dst = await resolveSide(ctx, text, 'target');
+  const [dst, source] = await Promise.all([resolveSide(ctx, text, 'target'), sourceOpening]);
   const src = source?.kind === 'registry' ? source.endpoint : null;
   const mountFrom = src && src.baseUrl === dst.baseUrl && src.repository !== dst.repository ? src.repository : '';
   // options.mountScopes: other repositories of this registry the plan mounts blobs from.

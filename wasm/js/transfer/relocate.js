@@ -17,10 +17,16 @@ import { walkGraph } from './walk-graph.js';
 export const DEFAULT_JOBS = 16;
 const IN_FLIGHT_BYTES = 512 << 20;
 
-export async function relocate(ctx, openSource, openTarget, options = {}) {
+/** Small blobs (and existence checks) cost round trips only: four times as many in flight as large ones, 64 at most. */
+export function smallJobsFor(jobs) {
+  return Math.min(64, 4 * Math.max(1, jobs));
+}
+
+export async function relocate(ctx, openSource, openTarget, options = {}, how = {}) {
   const { core } = ctx;
   const jobs = Math.max(1, options.jobs ?? DEFAULT_JOBS);
-  const limits = { maxJobs: jobs, maxBytes: IN_FLIGHT_BYTES };
+  const smallJobs = smallJobsFor(jobs);
+  const limits = { maxJobs: jobs, maxBytes: IN_FLIGHT_BYTES, maxSmallJobs: smallJobs };
   const emit = options.onProgress ?? (() => {});
   const platforms = options.platforms ?? [];
   for (const p of platforms) {
@@ -33,13 +39,24 @@ export async function relocate(ctx, openSource, openTarget, options = {}) {
   if (options.signal?.aborted) controller.abort(options.signal.reason);
   const signal = controller.signal;
 
-  const source = await openSource(signal);
+  // how.targetBeside: opening the target writes nothing (a registry: its scheme probe), so it
+  // opens beside the source, given the source's promise; a layout is created only once the
+  // source has opened.
+  const sourceOpening = openSource(signal);
+  const targetOpening = how.targetBeside ? openTarget(signal, sourceOpening) : null;
+  targetOpening?.catch(() => {}); // awaited below, after the source (whose error comes first)
+  const source = await sourceOpening;
   // The root is fetched while the target is opened (its scheme probe, its first request); a
   // rate-limited source is asked by HEAD after the target instead (below).
   const rateLimited = platforms.length === 0 && !!source.rateLimited?.();
   const early = rateLimited ? null : source.root(signal);
   early?.catch(() => {}); // awaited below, after the target
-  const target = await openTarget(signal, source);
+  const target = await (targetOpening ?? openTarget(signal, source));
+  // Whether the target's tag already names the root: asked as soon as the target is open, beside
+  // the root's fetch (registries only: a layout's index entry is written whatever it holds). A
+  // copy that finds the tag naming the root writes nothing at all.
+  const earlyTag = platforms.length === 0 && target.tagDigest ? target.rootRef('') : '';
+  const named = earlyTag && !earlyTag.includes(':') ? target.tagDigest(earlyTag).catch(() => '') : null;
   const summary = {
     source: source.reference, target: '', digest: '', sourceDigest: '', rewritten: false, platforms: [],
     manifests: 0, blobs: { uploaded: 0, mounted: 0, present: 0, foreign: 0 },
@@ -52,7 +69,8 @@ export async function relocate(ctx, openSource, openTarget, options = {}) {
     // root means everything under it too: only the tag is written. A rate-limited source is asked
     // by HEAD first, and a root the target has is then read from the target (no pull counted).
     let root = null;
-    let exists = false;
+    let exists = null; // unknown
+    let absent = '';
     if (rateLimited && target.getManifest) {
       const head = await source.head();
       if (head?.digest && core.digestToVerify(head.digest).ok) {
@@ -60,24 +78,33 @@ export async function relocate(ctx, openSource, openTarget, options = {}) {
         if (await target.hasManifest(head.digest)) {
           root = await target.getManifest(head.digest);
           exists = true;
-        }
+        } else absent = head.digest;
       }
     }
     root ??= await (early ?? source.root(signal));
+    if (exists === null && absent === root.digest) exists = false; // asked already: nor can a tag name it
     summary.sourceDigest = root.digest;
     emit({ type: 'manifest', phase: 'fetched', digest: root.digest, mediaType: root.mediaType });
-    // Whether the target's tag already names this root, asked beside the root itself: a copy
-    // that finds both writes nothing at all.
     let tagged = false;
-    if (!exists && platforms.length === 0) {
+    let asking = null; // the target's answer for the root, asked beside the walk and the checks
+    if (exists === null && platforms.length === 0) {
       target.checkDigest(root.digest);
-      // Registries only (tagDigest): a layout's index entry is written whatever it holds.
       const tag = target.rootRef(root.digest);
       const byDigest = tag.includes(':');
-      const named = !target.tagDigest || byDigest ? Promise.resolve('') : target.tagDigest(tag).catch(() => '');
-      [exists, tagged] = await Promise.all([target.hasManifest(root.digest), named.then((d) => d === root.digest)]);
-      if (byDigest && target.tagDigest) tagged = exists; // a registry holding the digest: nothing to write
+      if (named && tag === earlyTag) tagged = (await named) === root.digest;
+      else if (!byDigest && target.tagDigest) tagged = (await target.tagDigest(tag).catch(() => '')) === root.digest;
+      // A tag naming the root: the target has it. Named by digest, or from a rate-limited
+      // source (whose manifests count as pulls), the answer comes before the walk; otherwise the
+      // walk and the blob checks go beside it, and are wasted only when the target has the root
+      // under another name.
+      if (tagged) exists = true;
+      else if (byDigest || rateLimited) {
+        exists = await target.hasManifest(root.digest);
+        if (byDigest && target.tagDigest) tagged = exists; // a registry holding the digest: nothing to write
+      } else asking = target.hasManifest(root.digest);
+      asking?.catch(() => {}); // awaited below
     }
+    exists ??= false;
 
     // 2. The rest of the graph.
     const manifestBytes = await walkGraph(source, walk, root, { jobs, signal, controller, stopAtRoot: exists });
@@ -85,13 +112,24 @@ export async function relocate(ctx, openSource, openTarget, options = {}) {
     target.checkDigest(info.rootDigest);
     for (const n of walk.pushOrder()) if (!manifestBytes.has(n.digest)) manifestBytes.set(n.digest, n); // a filtered index
 
-    // 3. The plan: what the target lacks, asked blob by blob.
+    // 3. The plan: what the target lacks, asked blob by blob (many at once: each is one small
+    // request), while the root's own answer is still on its way; once it says the target has the
+    // root, the checks left are not sent (the plan then needs none).
     const tag = target.rootRef(info.rootDigest);
     const image = planner.addImage({ source: source.reference, target: target.reference(tag), tag,
       targetRegistry: target.where.registry, targetRepository: target.where.repository, mountFrom: target.mountFrom ?? '' }, walk);
+    if (asking) {
+      let present = null;
+      const answered = asking.then((v) => { present = v; });
+      answered.catch(() => {});
+      await runPool(planner.pendingChecks(), smallJobs, async (d) => {
+        if (present !== true) planner.answerBlob(d.image, d.digest, await target.hasBlob(d, signal));
+      }, controller);
+      await answered;
+      exists = present;
+    }
     planner.answerRoot(image, exists, tagged);
-    // Existence questions are small: twice as many at once as blobs in flight.
-    await runPool(planner.pendingChecks(), 2 * jobs, async (d) => planner.answerBlob(d.image, d.digest, await target.hasBlob(d, signal)), controller);
+    await runPool(planner.pendingChecks(), smallJobs, async (d) => planner.answerBlob(d.image, d.digest, await target.hasBlob(d, signal)), controller);
     const built = planner.build();
     if (!built.ok) throw new IrelError(built.error);
     const plan = JSON.parse(built.json);
