@@ -122,15 +122,13 @@ class ArchiveEntryReader {
   #left = false; // the archive has moved past this entry
   #whole = null; // Promise<body> of the whole entry, verified, in whole mode
   #release;
-  #scratch; // { buffer }: shared by the entries of one pass, read one at a time
   /** Resolves once this entry's bytes are all off the archive (whole mode only). */
   released = null;
   /** Called with the bytes read so far, in whole mode (see pushBlob's can.progress). */
   onBytes = () => {};
 
-  constructor(ctx, ar, descriptor, scratch = {}) {
+  constructor(ctx, ar, descriptor) {
     this.#ar = ar;
-    this.#scratch = scratch;
     this.#ctx = ctx;
     this.#descriptor = descriptor;
     this.#newBody = ctx.newBody;
@@ -217,20 +215,21 @@ class ArchiveEntryReader {
     this.can = { ...this.can, whole: false, progress: false };
   }
 
-  // Whole mode: the budget first, then the entry off the archive in one go, into the pass's
-  // scratch buffer and from there into a Blob body piece by piece, as streamed bodies are built;
-  // once the browser holds the Blob's bytes, the native hash of the scratch, judged before the
-  // body is handed out. The budget is held for twice the blob (the scratch, and the Blob's bytes
-  // on their way out or WebCrypto's copy, one after the other) until then. False when the blob
-  // won't fit the budget.
+  // Whole mode: the budget first, then the entry off the archive in one go, into a buffer of its
+  // own and from there into a Blob body piece by piece, as streamed bodies are built; once the
+  // browser holds the Blob's bytes, the native hash of the buffer, judged before the body is
+  // handed out. The buffer is this entry's alone: the archive moves on to the next entry (which
+  // reads whole too) while this one is still being hashed, so a buffer shared between entries
+  // would be hashed after the next one overwrote it. The budget is held for twice the blob (the
+  // buffer, and the Blob's bytes on their way out or WebCrypto's copy, one after the other) until
+  // then. False when the blob won't fit the budget.
   async #loadWhole() {
     const { size } = this.#descriptor;
     const budget = this.#ctx.wholeBudget;
     if (!(await budget.reserve(2 * size))) return false;
     try {
       if (this.#left || this.#pos !== 0) return false;
-      if (!(this.#scratch.buffer?.length >= size)) this.#scratch.buffer = new Uint8Array(size);
-      const whole = this.#scratch.buffer.subarray(0, size);
+      const whole = new Uint8Array(size);
       const builder = this.#newBody();
       // Into the Blob in 8 MiB parts: each part is a round trip to the browser.
       for (let added = 0; this.#pos < size;) {
@@ -432,7 +431,6 @@ function* keptThenRest(ctx, blobs, rest) {
  */
 function* archiveEntries(ctx, ar, first = null, { sizes = null, onEnd = null } = {}) {
   let reader = null;
-  const scratch = { buffer: null }; // for blobs read whole: one at a time, so one buffer
   try {
     for (let entry = first ?? ar.next(); entry; entry = ar.next()) {
       requireRegular(entry);
@@ -446,7 +444,7 @@ function* archiveEntries(ctx, ar, first = null, { sizes = null, onEnd = null } =
       reader = null;
       yield { digest, reader: (d) => {
         if (entry.size !== d.size) throw bad('BLOB_SIZE_MISMATCH', `blob ${d.digest} is ${entry.size} bytes in the archive; its descriptor says ${d.size}`);
-        reader = new ArchiveEntryReader(ctx, ar, d, scratch);
+        reader = new ArchiveEntryReader(ctx, ar, d);
         return reader;
       } };
       const used = !!reader;
