@@ -41,6 +41,19 @@ export function createNodeTransport({ caFiles = [], skipTlsVerify = false, maxSo
       // cancels while a blob is being read). Destroying the response instead touches the socket
       // only while the response still uses it.
       let res = null;
+      // A streamed body is pumped from the caller's reader; the request settles only once the
+      // pump has stopped, so that a retry reading the same blob again never runs beside a pump
+      // still pulling from it (it took bytes meant for the retry).
+      let pump = null;
+      let halted = false;
+      let wake = () => {};
+      const woken = new Promise((ok) => (wake = ok));
+      const settle = (fn, value) => {
+        halted = true;
+        wake();
+        if (pump) pump.then(() => fn(value));
+        else fn(value);
+      };
       const onAbort = () => {
         const error = Object.assign(new Error('The operation was aborted'), { name: 'AbortError', code: 'ABORT_ERR' });
         if (res) res.destroy(error);
@@ -48,9 +61,9 @@ export function createNodeTransport({ caFiles = [], skipTlsVerify = false, maxSo
       };
       const req = lib.request(u, { method, headers: h, agent: agents[u.protocol], ...(lookup ? { lookup } : {}) }, (r) => {
         res = r;
-        resolve(r);
+        settle(resolve, r);
       });
-      req.on('error', reject);
+      req.on('error', (e) => settle(reject, e));
       req.once('close', () => signal?.removeEventListener('abort', onAbort));
       if (signal?.aborted) onAbort();
       else if (signal) {
@@ -64,11 +77,19 @@ export function createNodeTransport({ caFiles = [], skipTlsVerify = false, maxSo
       }
       if (body && typeof body[Symbol.asyncIterator] === 'function') {
         // A streamed body: write as the source delivers, waiting for the socket to drain.
-        (async () => {
+        // It stops at the request's error or early answer (a registry refusing the upload).
+        pump = (async () => {
           for await (const piece of body) {
-            if (!req.write(piece)) await new Promise((ok) => req.once('drain', ok));
+            if (halted) break;
+            if (!req.write(piece)) await Promise.race([new Promise((ok) => req.once('drain', ok)), woken]);
+            if (halted) break;
           }
-          req.end();
+          if (!halted) req.end();
+          else if (res && !req.writableEnded) {
+            // Answered before the body was all sent: the connection cannot be reused.
+            if (res.complete) req.destroy();
+            else res.once('end', () => req.destroy());
+          }
         })().catch((e) => {
           req.destroy(e);
           reject(e);
