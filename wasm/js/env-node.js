@@ -7,10 +7,8 @@ import { createHash } from 'node:crypto';
 import { optionCredentials } from './irel.js';
 import { openSync, readSync, closeSync, readFileSync } from 'node:fs';
 
-import { exportBundle } from './node/bundle-export.js';
 import { nodeFileReader } from './node/archive-source.js';
 import { createDockerCredentials } from './node/credentials.js';
-import { findInLayout, layoutSource, layoutTarget } from './node/layout-place.js';
 import { createNodeTransport } from './node/transport.js';
 import { requireHashAlgorithm } from './registry/digest-check.js';
 
@@ -26,8 +24,13 @@ export function nodeEnv(core) {
   };
   return {
     probeSchemes: true,
-    layout: { findInLayout, layoutSource, layoutTarget },
-    bundleExport: exportBundle,
+    // Loaded when used (start-up: see irel.js); each returns a promise either way.
+    layout: {
+      findInLayout: async (...a) => (await import('./node/layout-place.js')).findInLayout(...a),
+      layoutSource: async (...a) => (await import('./node/layout-place.js')).layoutSource(...a),
+      layoutTarget: async (...a) => (await import('./node/layout-place.js')).layoutTarget(...a),
+    },
+    bundleExport: async (...a) => (await import('./node/bundle-export.js')).exportBundle(...a),
     // A path: JSON (a thin bundle.json) or an archive (a thick bundle), told apart by content.
     bundleFile: (path) => {
       const fd = openSync(path, 'r');

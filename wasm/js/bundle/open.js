@@ -3,7 +3,8 @@
 import { openArchive } from '../archive/archive-file.js';
 import { IrelError } from '../errors.js';
 import { checkBundleMapping, describeThinBundle, mapBundle, readBundle, relocateThinBundle } from './thin.js';
-import { describeThickBundle, relocateThickBundle } from './thick.js';
+// thick.js is loaded when a thick bundle is relocated or described (see irel.js: start-up).
+const thickModule = () => import('./thick.js');
 
 const HEADER_FILES = { 'bundle.json': 16 << 20, 'artifacts/layout/index.json': 4 << 20 };
 
@@ -59,8 +60,8 @@ export function openBundle(contextFor, input, limits = {}) {
     json,
     info,
     map: (prefix) => mapBundle(core, json, prefix),
-    relocate: (prefix, options = {}) => (thick
-      ? relocateThickBundle(contextFor(options), () => openArchive(core, input.archive(), options.archiveLimits ?? limits), prefix,
+    relocate: async (prefix, options = {}) => (thick
+      ? (await thickModule()).relocateThickBundle(contextFor(options), () => openArchive(core, input.archive(), options.archiveLimits ?? limits), prefix,
         { ...options, archiveLimits: options.archiveLimits ?? limits })
       : relocateThinBundle(contextFor(options), json, prefix, options)),
     // Online, a thick bundle's images must be in the registry with the digests its archive holds
@@ -68,8 +69,8 @@ export function openBundle(contextFor, input, limits = {}) {
     check: (mapping, options = {}) => checkBundleMapping(contextFor(options), json, mapping,
       thick && options.online ? { ...options, expected: archiveDigests(core, header.index, info) } : options),
     /** Digest, size and platforms of each image: from the archive (verified), or from registries. */
-    describe: (options = {}) => (thick
-      ? describeThickBundle(contextFor(options), () => openArchive(core, input.archive(), options.archiveLimits ?? limits),
+    describe: async (options = {}) => (thick
+      ? (await thickModule()).describeThickBundle(contextFor(options), () => openArchive(core, input.archive(), options.archiveLimits ?? limits),
         { ...options, archiveLimits: options.archiveLimits ?? limits })
       : describeThinBundle(contextFor(options), json, options)),
   };

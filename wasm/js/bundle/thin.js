@@ -2,8 +2,6 @@
 // original registries, and checks of a mapping against the bundle (offline, then online).
 import { IrelError } from '../errors.js';
 import { imageDigest } from '../registry/digest.js';
-import { relocateEach } from '../transfer/relocate-images.js';
-import { describeImage } from '../transfer/describe-image.js';
 
 const encoder = new TextEncoder();
 const asBytes = (b) => (typeof b === 'string' ? encoder.encode(b) : b);
@@ -39,6 +37,7 @@ export async function relocateThinBundle(ctx, bytes, prefix, options = {}) {
     items.push({ image: image.image, source: pinnedSource(ctx.core, image), target: mapping[image.image] });
   }
   // A bundle's mapping is written whole or not at all: the first image that fails stops it.
+  const { relocateEach } = await import('../transfer/relocate-images.js'); // loaded when used: see irel.js
   const images = await relocateEach(ctx, items, { ...options, platforms: [], stopOnError: true });
   return { mapping, json, images, ...(options.dryRun ? { dryRun: true } : {}) };
 }
@@ -82,6 +81,7 @@ export async function describeThinBundle(ctx, bytes, options = {}) {
   for (const image of bundle.images) {
     if (!image.relocatable || seen.has(image.image)) continue;
     seen.add(image.image);
+    const { describeImage } = await import('../transfer/describe-image.js');
     out.push({ ...(await describeImage(ctx, pinnedSource(ctx.core, image), options)), image: image.image });
   }
   return out;

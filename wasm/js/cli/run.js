@@ -51,6 +51,10 @@ export async function run(argv, io) {
   }
   const entry = COMMANDS.find((c) => c.name === name);
   let command = null;
+  // The package and its wasm core load beside the command's module (the wasm compiles off
+  // this thread while the modules are parsed); a usage error or --help leaves them unused.
+  const loading = entry ? import('../node.js').then((m) => m.load()) : null;
+  loading?.catch(() => {}); // awaited below, when the command runs
   try {
     if (!entry) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
     command = await entry.load();
@@ -69,8 +73,7 @@ export async function run(argv, io) {
       io.stdout.write(command.usage + '\n');
       return 0;
     }
-    const { load } = await import('../node.js');
-    return await command.run(parsed, io, await load());
+    return await command.run(parsed, io, await loading);
   } catch (e) {
     if (e instanceof IrelError) {
       io.stderr.write(`irel ${name}: ${e.message}${e.code ? ` [${e.code}]` : ''}\n`);
