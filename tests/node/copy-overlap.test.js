@@ -91,6 +91,39 @@ describe('a copy overlaps its round trips', () => {
     assert.deepEqual(await writes('v1'), []);
     assert.deepEqual(await writes('v2'), ['PUT /v2/overlap/again/manifests/v2']);
   });
+
+  // A new Irel (as a new process has) probes each loopback registry's scheme; the probe sends each
+  // side's first request itself (the source's root GET, the target's tag HEAD), not a ping of /v2/.
+  const probeCases = [
+    ['a first copy: no ping, the root asked for once, the tag once', 'primed1', (srcLog, dstLog) => {
+      assert.equal(srcLog[0].path, '/v2/overlap/many/manifests/v1');
+      assert.equal(srcLog.filter((e) => e.path === '/v2/overlap/many/manifests/v1').length, 1);
+      assert.equal(dstLog[0].path, '/v2/overlap/primed1/manifests/v1');
+      assert.equal(dstLog.filter((e) => e.method === 'HEAD' && e.path === '/v2/overlap/primed1/manifests/v1').length, 1);
+    }],
+    ['copied again by a new process: the probes\' two answers are the whole copy', 'primed1', (srcLog, dstLog) => {
+      assert.deepEqual(srcLog.map((e) => `${e.method} ${e.path}`), ['GET /v2/overlap/many/manifests/v1']);
+      assert.deepEqual(dstLog.map((e) => `${e.method} ${e.path}`), ['HEAD /v2/overlap/primed1/manifests/v1']);
+    }],
+  ];
+  for (const [name, repo, check] of probeCases) {
+    it(name, async () => {
+      const fresh = await load({ wasmUrl: new URL('../../wasm/dist/irel-core.wasm', import.meta.url) });
+      try {
+        srcProxy.rules.length = 0;
+        dstProxy.rules.length = 0;
+        srcProxy.log.length = 0;
+        dstProxy.log.length = 0;
+        const s = await fresh.copy(many.ref.replace(src.host, srcProxy.host), `${dstProxy.host}/overlap/${repo}:v1`);
+        assert.equal(s.digest, many.digest);
+        const pings = [...srcProxy.log, ...dstProxy.log].filter((e) => e.path === '/v2/');
+        assert.equal(pings.length, 0, 'no ping of /v2/');
+        check(srcProxy.log, dstProxy.log);
+      } finally {
+        fresh.close();
+      }
+    });
+  }
 });
 
 describe('a registry that asks for tokens', () => {

@@ -8,6 +8,7 @@ import { registrySource, registryTarget } from './registry/registry-place.js';
 import { relocate } from './transfer/relocate.js';
 import { checkBundleMapping, mapBundle, readBundle, relocateThinBundle } from './bundle/thin.js';
 import { openBundle } from './bundle/open.js';
+import { PrimedAnswers } from './registry/primed.js';
 import { DEFAULT_RETRY } from './registry/retry.js';
 import { VERSION } from './version.js';
 
@@ -22,6 +23,7 @@ export class Irel {
   #tokens = new Map();
   #challenges = new Map(); // registry origin -> its last Bearer challenge (see RegistryClient)
   #schemes = new Map();
+  #primed = new PrimedAnswers(); // the scheme probes' answers to first requests (primed.js)
   #uploadStrategies = new Map(); // registry -> 'whole' once it took a blob only as one PATCH
   #rateLimited = new Set(); // registry origins that sent RateLimit-* headers
 
@@ -246,6 +248,7 @@ export class Irel {
       tokens: this.#tokens,
       challenges: this.#challenges,
       schemes: this.#schemes,
+      primed: this.#primed,
       uploadStrategies: this.#uploadStrategies,
       rateLimited: this.#rateLimited,
       // Waits before a retry (a 429's Retry-After above all) as progress events.
@@ -266,6 +269,7 @@ export class Irel {
     for (const t of this.#transports.values()) t.close?.();
     this.#transports.clear();
     this.#schemes.clear();
+    this.#primed.clear();
     this.#uploadStrategies.clear();
   }
 }

@@ -31,6 +31,7 @@ export class RegistryClient {
   #auth = null; // the Authorization header value in use
   #authInFlight = null;
   #challenges; // Map shared between clients: registry origin -> its last Bearer challenge
+  #primed; // PrimedAnswers shared per Irel: answers the scheme probe got for first requests
 
   /**
    * side: 'source' | 'target'; registry: host as named ('docker.io'); origin: the registry's API
@@ -44,8 +45,9 @@ export class RegistryClient {
    * trip saved per client: per image of a relocation, per side).
    */
   constructor({ core, transport, credentials, side, registry, origin, plainHttpAllowed = false, scopes,
-    tokens = new Map(), challenges = new Map(), retry = DEFAULT_RETRY, signal, rateLimited, onWait }) {
+    tokens = new Map(), challenges = new Map(), primed = null, retry = DEFAULT_RETRY, signal, rateLimited, onWait }) {
     this.#challenges = challenges;
+    this.#primed = primed;
     this.#rateLimited = rateLimited;
     this.#onWait = onWait;
     if (!origin) throw new TypeError('RegistryClient: origin is required');
@@ -71,6 +73,13 @@ export class RegistryClient {
     let refreshed = false;
     const known = !this.#auth && this.#challenges.get(this.#origin);
     if (known && mayCarryCredentials(this.#origin, request.url, this.#transport.upstreamOf)) await this.#authenticate(known, null);
+    // The scheme probe may have sent this very request already (endpoint.js), without
+    // credentials: its answer stands when none were needed (a 401 was not kept).
+    let primed = body === null && (request.method === 'GET' || request.method === 'HEAD') ? this.#primed?.take(request) : null;
+    if (primed && this.#auth) {
+      primed.drain().catch(() => {}); // a token was needed after all: ask again with it
+      primed = null;
+    }
     const retrying = this.retrying();
     for (;;) {
       const headers = { ...request.headers };
@@ -79,7 +88,8 @@ export class RegistryClient {
       if (this.#auth && own) headers.Authorization = this.#auth;
       let res;
       try {
-        res = await this.#transport.send({ method: request.method, url: request.url, headers, body, signal: this.#signal });
+        res = primed ?? await this.#transport.send({ method: request.method, url: request.url, headers, body, signal: this.#signal });
+        primed = null;
       } catch (e) {
         if (this.#signal?.aborted) throw this.#signal.reason;
         if (e instanceof IrelError) throw e; // from a streamed body: the source side failed

@@ -7,9 +7,16 @@ import { isRetryableError } from './retry.js';
 
 const MiB = 1 << 20;
 
+// The request a side sends first, for a base URL: its root manifest (see resolveSide).
+function manifestRequest(core, ep, method, ref) {
+  return (baseUrl) => ({ method, url: core.endpointUrl({ ...ep, baseUrl }, 'manifest', ref, ''), headers: { Accept: core.manifestAccept() } });
+}
+
 export async function registrySource(ctx, text, signal) {
   const { core } = ctx;
-  const ep = await resolveSide(ctx, text, 'source');
+  const named = core.resolveEndpoint(String(text), ctx.insecureRegistries ?? []);
+  const first = named.ok ? manifestRequest(core, named, 'GET', named.digest || named.tag || 'latest') : null;
+  const ep = await resolveSide(ctx, text, 'source', first);
   const client = makeClient(ctx, ep, 'source', [`repository:${ep.repository}:pull`], signal);
   return {
     kind: 'registry',
@@ -33,7 +40,11 @@ export async function registrySource(ctx, text, signal) {
 // source: the Source, or its promise (the target then opens beside it: see relocate's how.targetBeside).
 export async function registryTarget(ctx, text, signal, sourceOpening, options = {}) {
   const { core } = ctx;
-  const [dst, source] = await Promise.all([resolveSide(ctx, text, 'target'), sourceOpening]);
+  // First, a copy asks whether the target's tag (or digest) names the root already (relocate.js).
+  const named = core.resolveEndpoint(String(text), ctx.insecureRegistries ?? []);
+  const ref = named.ok ? named.tag || named.digest : '';
+  const first = ref ? manifestRequest(core, named, 'HEAD', ref) : null;
+  const [dst, source] = await Promise.all([resolveSide(ctx, text, 'target', first), sourceOpening]);
   const src = source?.kind === 'registry' ? source.endpoint : null;
   const mountFrom = src && src.baseUrl === dst.baseUrl && src.repository !== dst.repository ? src.repository : '';
   // options.mountScopes: other repositories of this registry the plan mounts blobs from.
