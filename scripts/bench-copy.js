@@ -6,6 +6,9 @@
 // from what an earlier run left there (skopeo's blob-info cache would otherwise mount blobs).
 // Asserts nothing; exits non-zero only if a copy fails.
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { startRegistry } from '../tests/helpers/registry.js';
@@ -26,9 +29,18 @@ function timed(cmd, args) {
   return { seconds, rssMiB: kib / 1024 };
 }
 
-const JOBS = process.env.BENCH_JOBS ?? '4';
-const irel = (src, dst) => timed(process.execPath, [CLI, 'copy', '--quiet', '--jobs', JOBS, src, dst]);
-const skopeo = (src, dst) => timed('skopeo', ['copy', '--all', '--preserve-digests', '--quiet',
+// BENCH_JOBS: irel's --jobs; unset, its default (as users run it).
+const JOBS = process.env.BENCH_JOBS ? ['--jobs', process.env.BENCH_JOBS] : [];
+const irel = (src, dst) => timed(process.execPath, [CLI, 'copy', '--quiet', ...JOBS, src, dst]);
+// skopeo 1.9 keeps a blob-info cache (as root, then rootless): removed before every run, or it
+// would mount blobs it saw before.
+const SKOPEO_CACHES = ['/var/lib/containers/cache/blob-info-cache-v1.boltdb',
+  join(homedir(), '.local/share/containers/cache/blob-info-cache-v1.boltdb')];
+const skopeo = (src, dst) => {
+  for (const f of SKOPEO_CACHES) rmSync(f, { force: true });
+  return skopeoRun(src, dst);
+};
+const skopeoRun = (src, dst) => timed('skopeo', ['copy', '--all', '--preserve-digests', '--quiet',
   '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${src}`, `docker://${dst}`]);
 
 const a = await startRegistry();
@@ -87,9 +99,9 @@ try {
   const copyRatio = best('irel', 'cold') / best('skopeo', 'cold');
   const againRatio = best('irel', 'warm') / best('skopeo', 'warm');
   console.log(`best copy:  irel ${best('irel', 'cold').toFixed(2)} s, skopeo ${best('skopeo', 'cold').toFixed(2)} s, ` +
-    `ratio ${copyRatio.toFixed(2)} (target <= 0.8); irel throughput ${(total / MiB / best('irel', 'cold')).toFixed(0)} MiB/s`);
+    `ratio ${copyRatio.toFixed(2)}; irel throughput ${(total / MiB / best('irel', 'cold')).toFixed(0)} MiB/s`);
   console.log(`best again: irel ${best('irel', 'warm').toFixed(2)} s, skopeo ${best('skopeo', 'warm').toFixed(2)} s, ` +
-    `ratio ${againRatio.toFixed(2)} (target <= 0.5)`);
+    `ratio ${againRatio.toFixed(2)}`);
   console.log(`again through the JS API (no process start): ${(Math.min(...apiAgain) * 1000).toFixed(0)} ms, ` +
     `ratio ${(Math.min(...apiAgain) / best('skopeo', 'warm')).toFixed(2)} to skopeo's process`);
   console.log(`irel peak RSS: ${peak.toFixed(0)} MiB (target <= 300)`);
