@@ -45,6 +45,11 @@ std::string Endpoint::MountUrl(std::string_view digest, std::string_view from) c
   return UploadUrl() + "?mount=" + Encode(digest) + "&from=" + Encode(from);
 }
 std::string Endpoint::TagsUrl() const { return base_url + "/v2/" + repository + "/tags/list"; }
+std::string Endpoint::ReferrersUrl(std::string_view subject, std::string_view artifact_type) const {
+  std::string url = base_url + "/v2/" + repository + "/referrers/" + Encode(subject);
+  if (!artifact_type.empty()) url += "?artifactType=" + Encode(artifact_type);
+  return url;
+}
 std::string Endpoint::PingUrl() const { return base_url + "/v2/"; }
 
 std::string UrlOrigin(std::string_view url) {

@@ -41,6 +41,9 @@ TEST(Endpoint, BuildsDistributionUrls) {
   EXPECT_EQ(e.BlobUrl("sha256:ab"), "http://localhost:5000/v2/team/app/blobs/sha256:ab");
   EXPECT_EQ(e.UploadUrl(), "http://localhost:5000/v2/team/app/blobs/uploads/");
   EXPECT_EQ(e.MountUrl("sha256:ab", "other/repo"), "http://localhost:5000/v2/team/app/blobs/uploads/?mount=sha256:ab&from=other/repo");
+  EXPECT_EQ(e.ReferrersUrl("sha256:ab"), "http://localhost:5000/v2/team/app/referrers/sha256:ab");
+  EXPECT_EQ(e.ReferrersUrl("sha256:ab", "application/spdx+json"),
+            "http://localhost:5000/v2/team/app/referrers/sha256:ab?artifactType=application/spdx%2Bjson");
 }
 
 struct LocationCase {

@@ -101,12 +101,26 @@ describe('a copy overlaps its round trips', () => {
       assert.equal(dstLog[0].path, '/v2/overlap/primed1/manifests/v1');
       assert.equal(dstLog.filter((e) => e.method === 'HEAD' && e.path === '/v2/overlap/primed1/manifests/v1').length, 1);
     }],
-    ['copied again by a new process: the probes\' two answers are the whole copy', 'primed1', (srcLog, dstLog) => {
+    ['copied again by a new process without referrers: the probes\' two answers are the whole copy', 'primed1', (srcLog, dstLog) => {
       assert.deepEqual(srcLog.map((e) => `${e.method} ${e.path}`), ['GET /v2/overlap/many/manifests/v1']);
+      assert.deepEqual(dstLog.map((e) => `${e.method} ${e.path}`), ['HEAD /v2/overlap/primed1/manifests/v1']);
+    }, { referrers: false }],
+    ['copied again with referrers: the source asked for them once, in one round, the target nothing more', 'primed1', (srcLog, dstLog) => {
+      const hex = many.digest.slice('sha256:'.length);
+      assert.deepEqual(srcLog.map((e) => `${e.method} ${e.path}`).sort(), [
+        'GET /v2/overlap/many/manifests/v1',
+        `GET /v2/overlap/many/manifests/sha256-${hex}`,
+        `GET /v2/overlap/many/manifests/sha256-${hex}.att`,
+        `GET /v2/overlap/many/manifests/sha256-${hex}.sbom`,
+        `GET /v2/overlap/many/manifests/sha256-${hex}.sig`,
+        `GET /v2/overlap/many/referrers/${many.digest}`,
+      ].sort());
+      const asked = srcLog.slice(1);
+      assert.ok(asked.every((e) => e.at < Math.min(...asked.map((x) => x.doneAt))), 'all sent before any was answered');
       assert.deepEqual(dstLog.map((e) => `${e.method} ${e.path}`), ['HEAD /v2/overlap/primed1/manifests/v1']);
     }],
   ];
-  for (const [name, repo, check] of probeCases) {
+  for (const [name, repo, check, options = {}] of probeCases) {
     it(name, async () => {
       const fresh = await load({ wasmUrl: new URL('../../wasm/dist/irel-core.wasm', import.meta.url) });
       try {
@@ -114,7 +128,7 @@ describe('a copy overlaps its round trips', () => {
         dstProxy.rules.length = 0;
         srcProxy.log.length = 0;
         dstProxy.log.length = 0;
-        const s = await fresh.copy(many.ref.replace(src.host, srcProxy.host), `${dstProxy.host}/overlap/${repo}:v1`);
+        const s = await fresh.copy(many.ref.replace(src.host, srcProxy.host), `${dstProxy.host}/overlap/${repo}:v1`, options);
         assert.equal(s.digest, many.digest);
         const pings = [...srcProxy.log, ...dstProxy.log].filter((e) => e.path === '/v2/');
         assert.equal(pings.length, 0, 'no ping of /v2/');

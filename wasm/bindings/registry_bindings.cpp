@@ -63,6 +63,7 @@ val EndpointUrls(const val& e, const std::string& what, const std::string& arg, 
   if (what == "blob") return val(ep.BlobUrl(arg));
   if (what == "mount") return val(ep.MountUrl(arg, arg2));
   if (what == "tags") return val(ep.TagsUrl());
+  if (what == "referrers") return val(ep.ReferrersUrl(arg, arg2));
   return val(ep.PingUrl());
 }
 

@@ -29,6 +29,8 @@ struct Endpoint {
   std::string UploadUrl() const;  // POST to open an upload session
   std::string MountUrl(std::string_view digest, std::string_view from_repository) const;
   std::string TagsUrl() const;
+  // OCI 1.1 referrers API; artifact_type (may be empty) filters on the registry's side.
+  std::string ReferrersUrl(std::string_view subject_digest, std::string_view artifact_type = {}) const;
   std::string PingUrl() const;
 };
 

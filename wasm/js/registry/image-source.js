@@ -16,7 +16,7 @@ function headerAlgorithm(core, header) {
 
 // One request for a manifest under the retry policy; GET also reads the body (a body cut short
 // is asked again). Resolves { res, bytes } (bytes null for HEAD), or null for a HEAD not answered 200.
-async function requestManifest({ ctx, client, endpoint, ref, method }) {
+async function requestManifest({ ctx, client, endpoint, ref, method, missingOk = false }) {
   const { core } = ctx;
   const url = core.endpointUrl(endpoint, 'manifest', ref, '');
   const what = `manifest ${endpoint.repository}${ref.includes(':') ? '@' : ':'}${ref}`;
@@ -30,6 +30,10 @@ async function requestManifest({ ctx, client, endpoint, ref, method }) {
       throw e;
     }
     if (await retrying.again({ response: res })) continue;
+    if (missingOk && res.status === 404) {
+      await res.drain();
+      return null;
+    }
     if (res.status !== 200 && method === 'HEAD') {
       await res.drain();
       return null; // a HEAD answer has no error body: the caller's GET will say what is wrong
@@ -64,11 +68,13 @@ export async function headManifest({ ctx, client, endpoint, ref }) {
 
 /**
  * A manifest's bytes, verified. ctx: { core, newHash }; expected: { digest, size? } when a digest
- * names the manifest. Resolves { bytes, digest, mediaType }.
+ * names the manifest. Resolves { bytes, digest, mediaType }; with missingOk, null for a 404.
  */
-export async function fetchManifest({ ctx, client, endpoint, ref, expected }) {
+export async function fetchManifest({ ctx, client, endpoint, ref, expected, missingOk = false }) {
   const { core } = ctx;
-  const { res, bytes, what } = await requestManifest({ ctx, client, endpoint, ref, method: 'GET' });
+  const got = await requestManifest({ ctx, client, endpoint, ref, method: 'GET', missingOk });
+  if (!got) return null; // missingOk: the registry answered 404
+  const { res, bytes, what } = got;
   const headerDigest = res.header('Docker-Content-Digest');
   const mediaType = res.header('Content-Type');
   // Schema 1 digests cover a payload inside the signed bytes, so say what it is before hashing.

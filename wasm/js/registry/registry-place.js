@@ -3,6 +3,7 @@ import { IrelError } from '../errors.js';
 import { BlobReader } from './blob-reader.js';
 import { makeClient, resolveSide } from './endpoint.js';
 import { fetchManifest, headManifest } from './image-source.js';
+import { askReferrersApi, listReferrers } from './referrers-api.js';
 import { isRetryableError } from './retry.js';
 
 const MiB = 1 << 20;
@@ -32,6 +33,10 @@ export async function registrySource(ctx, text, signal) {
       return h && (!ep.digest || h.digest === ep.digest) ? h : null;
     },
     manifest: (d) => fetchManifest({ ctx, client, endpoint: ep, ref: d.digest, expected: { digest: d.digest, size: d.size } }),
+    name: `${ep.registry}/${ep.repository}`,
+    /** Its referrers ({ via, referrers }: referrers-api.js) and the manifest a tag names, or null. */
+    referrers: (subject) => listReferrers({ ctx, client, endpoint: ep, subject }),
+    tagged: (tag) => fetchManifest({ ctx, client, endpoint: ep, ref: tag, missingOk: true }),
     reader: (d, readSignal) => new BlobReader({ ctx, client, url: core.endpointUrl(ep, 'blob', d.digest, ''), descriptor: d,
       signal: readSignal }),
   };
@@ -54,6 +59,10 @@ export async function registryTarget(ctx, text, signal, sourceOpening, options =
   const name = `${dst.registry}/${dst.repository}`;
   return {
     endpoint: dst,
+    name,
+    /** Whether this registry keeps referrers lists itself (the referrers API answers). */
+    referrersApi: async (subject) => (await askReferrersApi({ ctx, client, endpoint: dst, subject })).api,
+    tagged: (tag) => fetchManifest({ ctx, client, endpoint: dst, ref: tag, missingOk: true }),
     where: { registry: dst.baseUrl, repository: dst.repository },
     mountFrom, // the source's repository when both are on this registry: its blobs mount from there
     // The target's tag, else its digest; with neither, by digest when the source was named by

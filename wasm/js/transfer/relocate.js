@@ -110,7 +110,14 @@ export async function relocate(ctx, openSource, openTarget, options = {}, how = 
     const manifestBytes = await walkGraph(source, walk, root, { jobs, signal, controller, stopAtRoot: exists });
     const info = walk.summary();
     target.checkDigest(info.rootDigest);
-    for (const n of walk.pushOrder()) if (!manifestBytes.has(n.digest)) manifestBytes.set(n.digest, n); // a filtered index
+    const order = walk.pushOrder();
+    for (const n of order) if (!manifestBytes.has(n.digest)) manifestBytes.set(n.digest, n); // a filtered index
+    // The manifests copied as the source has them (subjects whose referrers can come along): a
+    // root or index the platform filter rewrote is not in the source.
+    // A walk that stopped at the root (the target has it) still names the root's children.
+    const digests = new Set(order.map((n) => n.digest).filter((d) => d !== info.rootDigest || !info.rootRewritten));
+    if (exists) for (const c of core.parseManifest(root.bytes, root.mediaType).manifests ?? []) digests.add(c.digest);
+    how.onManifests?.({ digests: [...digests], sourceRoot: root.digest, rootRewritten: info.rootRewritten });
 
     // 3. The plan: what the target lacks, asked blob by blob (many at once: each is one small
     // request), while the root's own answer is still on its way; once it says the target has the

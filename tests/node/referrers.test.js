@@ -1,0 +1,159 @@
+// Signatures, attestations and SBOMs travel with the image (issue: OCI 1.1 referrers and cosign
+// tags). Against docker-registry 2.8 (no referrers API: the fallback tag path) and against the
+// same registry behind a shim that implements the API. What the target holds afterwards is read
+// with plain API calls, not with irel.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { load } from 'irel';
+
+import { getManifest, listTags, registryHas } from '../helpers/inspect.js';
+import { fallbackTag, pushCosignTag, pushReferrer, putFallbackIndex, startReferrersShim, TYPES } from '../helpers/referrers.js';
+import { startRegistry } from '../helpers/registry.js';
+import { pushImage, pushIndex } from '../helpers/seed.js';
+
+const listedIn = async (reg, repo, subject) => {
+  const m = await getManifest(reg, repo, fallbackTag(subject));
+  return JSON.parse(m.bytes.toString()).manifests.map((d) => d.digest).sort();
+};
+const sorted = (xs) => [...xs].sort();
+
+/** An image with a signature, an attestation signed in turn, an SBOM and cosign's .sig tag. */
+async function seedSigned(reg, repo, { fallback = true } = {}) {
+  const image = await pushImage(reg, `${repo}:v1`, { layers: [600, 700] });
+  const subject = { digest: image.digest, size: image.size, mediaType: image.mediaType };
+  const sig = await pushReferrer(reg, repo, { subject, artifactType: TYPES.notation, layerType: 'application/jose+json', payload: 'sig' });
+  const att = await pushReferrer(reg, repo, { subject, artifactType: TYPES.inToto, layerType: TYPES.dsse, payload: 'provenance' });
+  const attSig = await pushReferrer(reg, repo, { subject: att, artifactType: TYPES.notation, layerType: 'application/jose+json', payload: 'att sig' });
+  const sbom = await pushReferrer(reg, repo, { subject, artifactType: TYPES.spdx, layerType: TYPES.spdx, payload: '{"spdxVersion":"SPDX-2.3"}' });
+  const cosign = await pushCosignTag(reg, repo, image, '.sig', TYPES.simpleSigning);
+  if (fallback) {
+    await putFallbackIndex(reg, repo, image, [sig, att, sbom]);
+    await putFallbackIndex(reg, repo, att, [attSig]);
+  }
+  return { image, sig, att, attSig, sbom, cosign };
+}
+
+describe('referrers without the referrers API (fallback tags)', () => {
+  let src;
+  let dst;
+  let irel;
+  let signed;
+  let multi;
+  let childSigs;
+  before(async () => {
+    [src, dst] = await Promise.all([startRegistry(), startRegistry()]);
+    signed = await seedSigned(src, 'ref/app');
+    multi = await pushIndex(src, 'ref/multi:v1', { platforms: ['linux/amd64', 'linux/arm64'] });
+    childSigs = [];
+    for (const child of multi.children) {
+      const s = await pushReferrer(src, 'ref/multi', { subject: child, artifactType: TYPES.notation, layerType: 'application/jose+json',
+        payload: `sig ${child.digest}` });
+      await putFallbackIndex(src, 'ref/multi', child, [s]);
+      childSigs.push(s);
+    }
+    irel = await load();
+  });
+  after(async () => {
+    irel?.close();
+    await Promise.all([src?.stop(), dst?.stop()]);
+  });
+
+  it('copies every referrer with its digest, the fallback indexes and the cosign tag', async () => {
+    const s = await irel.copy(signed.image.ref, `${dst.host}/to/app:v1`);
+    assert.equal(s.digest, signed.image.digest);
+    assert.equal(s.referrers.copied, 5, JSON.stringify(s.referrers.failed));
+    assert.deepEqual(s.referrers.failed, []);
+    for (const r of [signed.sig, signed.att, signed.attSig, signed.sbom, signed.cosign]) {
+      assert.ok(await registryHas(dst, 'to/app', r.digest), `target has ${r.artifactType} ${r.digest}`);
+    }
+    assert.deepEqual(await listedIn(dst, 'to/app', signed.image.digest), sorted([signed.sig.digest, signed.att.digest, signed.sbom.digest]));
+    assert.deepEqual(await listedIn(dst, 'to/app', signed.att.digest), [signed.attSig.digest]);
+    const tagged = await getManifest(dst, 'to/app', `${fallbackTag(signed.image.digest)}.sig`);
+    assert.equal(tagged.digest, signed.cosign.digest);
+  });
+
+  it('merges into a fallback index already there, never dropping its entries', async () => {
+    const image = { digest: signed.image.digest, size: signed.image.size, mediaType: signed.image.mediaType };
+    await pushImage(dst, 'to/merge:v0', { layers: [600, 700], seed: 'ref/app:v1' }); // the same image bytes
+    const theirs = await pushReferrer(dst, 'to/merge', { subject: image, artifactType: 'application/vnd.example.other', layerType: 'x/y', payload: 'theirs' });
+    await putFallbackIndex(dst, 'to/merge', image, [theirs]);
+    const s = await irel.copy(signed.image.ref, `${dst.host}/to/merge:v1`);
+    assert.deepEqual(s.referrers.failed, []);
+    assert.deepEqual(await listedIn(dst, 'to/merge', image.digest),
+      sorted([theirs.digest, signed.sig.digest, signed.att.digest, signed.sbom.digest]));
+  });
+
+  it('copies none with referrers: false', async () => {
+    const s = await irel.copy(signed.image.ref, `${dst.host}/to/none:v1`, { referrers: false });
+    assert.equal(s.referrers, undefined);
+    assert.equal(await registryHas(dst, 'to/none', signed.sig.digest), false);
+    assert.deepEqual(await listTags(dst, 'to/none'), ['v1']);
+  });
+
+  it('keeps only the types asked for (an SBOM; cosign\'s payload type for its tag)', async () => {
+    const s = await irel.copy(signed.image.ref, `${dst.host}/to/sbom:v1`, { referrersTypes: [TYPES.spdx, TYPES.simpleSigning] });
+    assert.equal(s.referrers.copied, 2);
+    assert.ok(s.referrers.filtered >= 2);
+    assert.deepEqual(await listedIn(dst, 'to/sbom', signed.image.digest), [signed.sbom.digest]);
+    assert.equal(await registryHas(dst, 'to/sbom', signed.sig.digest), false);
+    assert.equal((await getManifest(dst, 'to/sbom', `${fallbackTag(signed.image.digest)}.sig`)).digest, signed.cosign.digest);
+  });
+
+  it('copies the signatures of each child of an index', async () => {
+    const s = await irel.copy(multi.ref, `${dst.host}/to/multi:v1`);
+    assert.equal(s.referrers.copied, 2);
+    for (const [i, child] of multi.children.entries()) {
+      assert.deepEqual(await listedIn(dst, 'to/multi', child.digest), [childSigs[i].digest]);
+    }
+  });
+
+  it('with --platform, copies the kept child\'s signatures and says the index\'s do not apply', async () => {
+    const s = await irel.copy(multi.ref, `${dst.host}/to/one:v1`, { platforms: ['linux/arm64'] });
+    assert.equal(s.referrers.copied, 1);
+    assert.match(s.referrers.note, /new digest/);
+    assert.deepEqual(await listedIn(dst, 'to/one', multi.children[1].digest), [childSigs[1].digest]);
+  });
+
+  it('a dry run counts them and writes nothing', async () => {
+    const plan = await irel.copy(signed.image.ref, `${dst.host}/to/dry:v1`, { dryRun: true });
+    assert.equal(plan.referrers, 5);
+    assert.deepEqual(await listTags(dst, 'to/dry'), []);
+  });
+
+  it('copied again, writes nothing more', async () => {
+    const again = await irel.copy(signed.image.ref, `${dst.host}/to/app:v1`);
+    assert.equal(again.referrers.copied, 5);
+    assert.deepEqual(again.referrers.fallbackTags, []);
+  });
+});
+
+describe('referrers through the referrers API', () => {
+  let src;
+  let dst;
+  let srcShim;
+  let dstShim;
+  let irel;
+  let signed;
+  before(async () => {
+    [src, dst] = await Promise.all([startRegistry(), startRegistry()]);
+    [srcShim, dstShim] = await Promise.all([startReferrersShim({ target: src.url }), startReferrersShim({ target: dst.url })]);
+    signed = await seedSigned(srcShim, 'api/app', { fallback: false });
+    irel = await load();
+  });
+  after(async () => {
+    irel?.close();
+    await Promise.all([srcShim?.stop(), dstShim?.stop()]);
+    await Promise.all([src?.stop(), dst?.stop()]);
+  });
+
+  it('finds them by the API, the target lists the same, and no fallback tag is written', async () => {
+    const s = await irel.copy(signed.image.ref, `${dstShim.host}/to/app:v1`);
+    assert.equal(s.referrers.copied, 5, JSON.stringify(s.referrers.failed));
+    const listed = (shim, repo, digest) => sorted(shim.referrersOf(repo, digest).map((d) => d.digest));
+    assert.deepEqual(listed(dstShim, 'to/app', signed.image.digest), listed(srcShim, 'api/app', signed.image.digest));
+    assert.deepEqual(listed(dstShim, 'to/app', signed.att.digest), [signed.attSig.digest]);
+    assert.ok(!(await listTags(dst, 'to/app')).includes(fallbackTag(signed.image.digest)));
+    assert.ok((await listTags(dst, 'to/app')).includes(`${fallbackTag(signed.image.digest)}.sig`));
+  });
+});

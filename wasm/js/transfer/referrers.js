@@ -1,0 +1,141 @@
+// Signatures, attestations and SBOMs travel with an image: the artifacts that refer to the
+// manifests just copied are found in the source (referrers API, else fallback tag; cosign's
+// tags) and each is copied as an image of its own, by digest, through the same engine. Referrers
+// of referrers are followed (a signature of an SBOM). On a target without the referrers API the
+// fallback tag of each subject is merged with what it already lists (never dropping an entry);
+// cosign tags are written as tags. The subject's own copy is done before this starts, so a
+// referrer that fails never undoes it: failures are reported per referrer.
+import { errorData } from '../errors.js';
+import { digestOf } from '../registry/digest-check.js';
+import { referrerTags } from '../registry/referrers-api.js';
+import { runPool } from '../registry/pool.js';
+import { relocate } from './relocate.js';
+
+const MAX_DEPTH = 4; // a signature of an attestation of an SBOM of the image, and one more
+const MAX_REFERRERS = 1000;
+const IN_FLIGHT = 8;
+
+/**
+ * Finds what refers to `subjects` (digests in source) in the source. Resolves
+ * [{ kind: 'referrer' | 'tag', digest, subject, tag?, artifactType, manifest }] in the order
+ * found (subjects before what refers to them), and { filtered } the count a type filter left out.
+ */
+export async function discoverReferrers(ctx, source, subjects, { types = [], signal } = {}) {
+  const { core } = ctx;
+  const found = [];
+  const seen = new Set(subjects);
+  let filtered = 0;
+  let level = [...subjects];
+  for (let depth = 0; level.length && depth < MAX_DEPTH; depth++) {
+    const next = [];
+    const take = (item) => {
+      if (seen.has(item.digest) || found.length >= MAX_REFERRERS) return;
+      seen.add(item.digest);
+      found.push(item);
+      next.push(item.digest);
+    };
+    await Promise.all(level.map(async (subject) => {
+      signal?.throwIfAborted();
+      const { cosignTags } = referrerTags(ctx, subject, 'source');
+      const [listed, ...tagged] = await Promise.all([source.referrers(subject), ...cosignTags.map((t) => source.tagged(t))]);
+      const fetched = await Promise.all(listed.referrers.filter((d) => !seen.has(d.digest)).map(async (d) => [d, await source.manifest(d)]));
+      for (const [d, m] of fetched) {
+        const r = core.describeReferrer(m.bytes, m.mediaType, m.digest, types);
+        // A fallback index may list what no longer refers to this subject: only true referrers go.
+        if (!r.ok || r.subject !== subject) continue;
+        if (!r.kept) { filtered++; continue; }
+        take({ kind: 'referrer', digest: d.digest, subject, artifactType: r.descriptor.artifactType ?? '', manifest: m });
+      }
+      tagged.forEach((m, i) => {
+        if (!m) return;
+        const r = core.describeReferrer(m.bytes, m.mediaType, m.digest, types);
+        if (!r.ok) return;
+        if (!r.kept) { filtered++; return; }
+        take({ kind: 'tag', tag: cosignTags[i], digest: m.digest, subject, artifactType: r.descriptor.artifactType ?? '', manifest: m });
+      });
+    }));
+    level = next;
+  }
+  return { found, filtered };
+}
+
+/**
+ * Copies what `discoverReferrers` found from `source` to `target` (registry places of the
+ * subject's repositories; open(text) gives a place for a reference). Resolves
+ * { copied, failed: [{ digest, subject, kind, tag?, artifactType, error }], fallbackTags }.
+ */
+export async function copyReferrers(ctx, { source, target, openSource, openTarget, found, options = {} }) {
+  const emit = options.onProgress ?? (() => {});
+  const failed = [];
+  const done = [];
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(options.signal.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    // Subjects before what refers to them: a referrer of a referrer is copied after it.
+    const byDepth = [];
+    const depthOf = new Map();
+    for (const item of found) {
+      const depth = (depthOf.get(item.subject) ?? -1) + 1;
+      depthOf.set(item.digest, depth);
+      (byDepth[depth] ??= []).push(item);
+    }
+    for (const items of byDepth) {
+      if (!items) continue;
+      await runPool(items, IN_FLIGHT, async (item) => {
+        const ref = item.kind === 'tag' ? `:${item.tag}` : `@${item.digest}`;
+        emit({ type: 'referrer', phase: 'started', digest: item.digest, subject: item.subject, artifactType: item.artifactType, tag: item.tag });
+        try {
+          if (failed.some((f) => f.digest === item.subject)) throw new Error(`what it refers to (${item.subject}) was not copied`);
+          const copiedManifest = item.manifest;
+          await relocate(ctx,
+            async (signal) => ({ ...(await openSource(`${source.name}${ref}`, signal)), root: async () => copiedManifest }),
+            (signal, src) => openTarget(`${target.name}${ref}`, signal, src),
+            { jobs: options.jobs, signal: controller.signal, includeNondistributable: options.includeNondistributable },
+            { targetBeside: true });
+          done.push(item);
+          emit({ type: 'referrer', phase: 'done', digest: item.digest, subject: item.subject, artifactType: item.artifactType, tag: item.tag });
+        } catch (e) {
+          if (options.signal?.aborted) throw e;
+          const error = errorData(e);
+          failed.push({ digest: item.digest, subject: item.subject, kind: item.kind, ...(item.tag ? { tag: item.tag } : {}),
+            artifactType: item.artifactType, error });
+          emit({ type: 'referrer', phase: 'failed', digest: item.digest, subject: item.subject, artifactType: item.artifactType, error });
+        }
+      }, controller);
+    }
+    const fallbackTags = await updateFallbackTags(ctx, target, done.filter((i) => i.kind === 'referrer'), failed);
+    return { copied: done.length, failed, fallbackTags };
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+// Where the target keeps no referrers lists itself, each subject's fallback tag lists its
+// referrers: what the tag lists already, plus what was copied. Resolves the tags written.
+async function updateFallbackTags(ctx, target, copied, failed) {
+  if (!copied.length) return [];
+  const bySubject = new Map();
+  for (const item of copied) (bySubject.get(item.subject) ?? bySubject.set(item.subject, []).get(item.subject)).push(item);
+  if (await target.referrersApi(copied[0].subject)) return []; // the registry lists them itself
+  const written = [];
+  await runPool([...bySubject], IN_FLIGHT, async ([subject, items]) => {
+    const { fallbackTag } = referrerTags(ctx, subject, 'target');
+    try {
+      const existing = await target.tagged(fallbackTag);
+      // A tag naming the subject itself (GitLab maps these tags onto the image) is no list to merge into.
+      const base = existing && existing.digest !== subject ? existing.bytes : new Uint8Array(0);
+      const merged = ctx.core.mergeReferrers(base, items.map((i) => i.manifest));
+      if (!merged.ok) throw Object.assign(new Error(`${target.name}:${fallbackTag}: ${merged.error.message}`), { code: merged.error.code });
+      if (merged.unchanged) return;
+      const bytes = merged.bytes;
+      await target.putManifest(fallbackTag, { bytes, mediaType: 'application/vnd.oci.image.index.v1+json', digest: digestOf(ctx, bytes) });
+      written.push(fallbackTag);
+    } catch (e) {
+      for (const item of items) {
+        failed.push({ digest: item.digest, subject, kind: 'fallback-tag', tag: fallbackTag, artifactType: item.artifactType, error: errorData(e) });
+      }
+    }
+  }, null);
+  return written;
+}
