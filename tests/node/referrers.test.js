@@ -7,6 +7,8 @@ import { after, before, describe, it } from 'node:test';
 
 import { load } from 'irel';
 
+import { runIrel } from '../helpers/cli.js';
+import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { getManifest, listTags, registryHas } from '../helpers/inspect.js';
 import { fallbackTag, pushCosignTag, pushReferrer, putFallbackIndex, startReferrersShim, TYPES } from '../helpers/referrers.js';
 import { startRegistry } from '../helpers/registry.js';
@@ -156,4 +158,46 @@ describe('referrers through the referrers API', () => {
     assert.ok(!(await listTags(dst, 'to/app')).includes(fallbackTag(signed.image.digest)));
     assert.ok((await listTags(dst, 'to/app')).includes(`${fallbackTag(signed.image.digest)}.sig`));
   });
+});
+
+describe('irel copy with referrers (CLI)', () => {
+  let src;
+  let dst;
+  let ecr;
+  let signed;
+  before(async () => {
+    [src, dst] = await Promise.all([startRegistry(), startRegistry()]);
+    signed = await seedSigned(src, 'cli/app');
+    // As ECR was seen to do: a manifest with a subject (pushed by digest here) refused with 405.
+    ecr = await startFaultProxy({ target: dst.url });
+    ecr.rules.push({ method: 'PUT', path: /\/manifests\/sha256:/, status: 405,
+      body: '{"errors":[{"code":"UNSUPPORTED","message":"Invalid parameter at \'subject\' failed to satisfy constraint"}]}' });
+  });
+  after(async () => {
+    await ecr?.stop();
+    await Promise.all([src?.stop(), dst?.stop()]);
+  });
+
+  const cases = [
+    ['copies them and says how many', ['cli/all:v1'], [], 0, /referrers: 5 copied, 2 fallback tags written/],
+    ['--no-referrers copies none', ['cli/none:v1'], ['--no-referrers'], 0, /^(?![\s\S]*referrers)/],
+    ['--dry-run counts them', ['cli/dry:v1'], ['--dry-run'], 0, null, /referrers: 5 to copy/],
+    ['--referrers takes only best-effort', ['cli/bad:v1'], ['--referrers', 'all'], 2, /best-effort/],
+    ['a registry refusing referrers (ECR): the image is copied, each referrer named, exit 1', ['cli/ecr:v1', 'ecr'], [], 1,
+      /referrer sha256:[0-9a-f]{64} \(application\/vnd\.in-toto\+json\) of sha256:[0-9a-f]{64} not copied: .*\[UNSUPPORTED\]/],
+    ['the same with --referrers best-effort: exit 0', ['cli/ecr2:v1', 'ecr'], ['--referrers', 'best-effort'], 0, /not copied/],
+  ];
+  for (const [name, [repo, via], flags, status, stderrRe, stdoutRe] of cases) {
+    it(name, async () => {
+      const host = via === 'ecr' ? ecr.host : dst.host;
+      const r = await runIrel(['copy', ...flags, signed.image.ref, `${host}/${repo}`]);
+      assert.equal(r.status, status, r.stderr);
+      if (stderrRe) assert.match(r.stderr, stderrRe);
+      if (stdoutRe) assert.match(r.stdout, stdoutRe);
+      if (status === 0 && !flags.includes('--dry-run')) {
+        assert.match(r.stdout, new RegExp(`with content digest ${signed.image.digest}`));
+      }
+      if (via === 'ecr') assert.ok(await registryHas(dst, repo.split(':')[0], signed.image.digest), 'the image itself is copied');
+    });
+  }
 });

@@ -1,5 +1,6 @@
 import { formatPlan } from './plan-format.js';
 import { createProgress, formatBytes } from './progress.js';
+import { REFERRER_OPTIONS, REFERRER_USAGE, referrerOptions, reportReferrers } from './referrer-options.js';
 import { REGISTRY_OPTIONS, REGISTRY_USAGE, registryOptions } from './registry-options.js';
 import { UsageError } from './usage-error.js';
 
@@ -22,9 +23,11 @@ Options:
                                     has; nothing is written
       --json                        with --dry-run: the plan as JSON
   -q, --quiet                       no progress on standard error
+${REFERRER_USAGE}
 ${REGISTRY_USAGE}
 
-Exit status: 0 copied (or planned), 1 failure (the error says which side failed), 2 usage error.`,
+Exit status: 0 copied (or planned), 1 failure (the error says which side failed; a referrer not
+copied counts unless --referrers best-effort), 2 usage error.`,
   options: {
     jobs: { type: 'string', short: 'j' },
     platform: { type: 'string', multiple: true },
@@ -32,6 +35,7 @@ Exit status: 0 copied (or planned), 1 failure (the error says which side failed)
     'dry-run': { type: 'boolean', short: 'n' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
+    ...REFERRER_OPTIONS,
     ...REGISTRY_OPTIONS,
   },
 
@@ -44,6 +48,7 @@ Exit status: 0 copied (or planned), 1 failure (the error says which side failed)
     const jobs = values.jobs === undefined ? undefined : Number(values.jobs); // undefined: the engine's default
     if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)) throw new UsageError('--jobs must be an integer from 1 to 64', this);
     const dryRun = !!values['dry-run'];
+    const referrers = referrerOptions(values, this);
     const progress = createProgress(io.stderr, { quiet: values.quiet || dryRun });
     const controller = new AbortController();
     const onSignal = () => controller.abort(new Error('interrupted'));
@@ -56,11 +61,14 @@ Exit status: 0 copied (or planned), 1 failure (the error says which side failed)
         dryRun,
         signal: controller.signal,
         onProgress: progress.onProgress,
+        ...referrers,
         ...registryOptions(values, { src: refs[0].reference.domain, dst: refs[1].reference.domain }),
       });
       progress.finish();
       if (dryRun) {
-        io.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : `${formatPlan(summary).join('\n')}\n`);
+        const lines = formatPlan(summary);
+        if (typeof summary.referrers === 'number') lines.push(`referrers: ${summary.referrers} to copy`);
+        io.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : `${lines.join('\n')}\n`);
         return 0;
       }
       let line = `copied ${src} to ${dst} with content digest ${summary.digest}`;
@@ -73,7 +81,7 @@ Exit status: 0 copied (or planned), 1 failure (the error says which side failed)
         io.stderr.write(`blobs: ${b.uploaded} uploaded (${formatBytes(summary.bytes.uploaded)}), ${b.mounted} mounted, ` +
           `${b.present} already present${b.foreign ? `, ${b.foreign} foreign not copied` : ''}; ${summary.manifests} manifests\n`);
       }
-      return 0;
+      return reportReferrers(summary, values, io) ? 1 : 0;
     } finally {
       progress.finish();
       process.removeListener('SIGINT', onSignal);

@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../node/atomic-file.js';
 import { inputs } from './io.js';
 import { formatPlan } from './plan-format.js';
 import { createProgress } from './progress.js';
+import { REFERRER_OPTIONS, REFERRER_USAGE, referrerOptions, reportReferrers } from './referrer-options.js';
 import { REGISTRY_OPTIONS, REGISTRY_USAGE, registryOptions } from './registry-options.js';
 import { UsageError } from './usage-error.js';
 
@@ -30,6 +31,7 @@ Options:
                                     it has; nothing is written, no mapping file
       --json                        with --dry-run: the plans as JSON, one per line
   -q, --quiet                       no progress on standard error
+${REFERRER_USAGE}
 ${REGISTRY_USAGE}
 --src-creds applies to every source registry, --dest-creds to the prefix's registry.
 
@@ -43,6 +45,7 @@ Exit status: 0 all relocated (or planned), 1 any image failed (named on standard
     'dry-run': { type: 'boolean', short: 'n' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
+    ...REFERRER_OPTIONS,
     ...REGISTRY_OPTIONS,
   },
 
@@ -83,7 +86,7 @@ Exit status: 0 all relocated (or planned), 1 any image failed (named on standard
     process.once('SIGINT', onSignal);
     try {
       const result = await irel.relocateImages(refs, prefix, {
-        ...base, jobs, platforms: values.platform ?? [], dryRun, signal: controller.signal,
+        ...base, ...referrerOptions(values, this), jobs, platforms: values.platform ?? [], dryRun, signal: controller.signal,
         onProgress: (e) => {
           if (e.type === 'image' && e.phase === 'done' && !values.quiet) io.stderr.write(`relocated ${e.image} to ${e.target} (${e.digest})\n`);
           progress.onProgress(e);
@@ -100,11 +103,13 @@ Exit status: 0 all relocated (or planned), 1 any image failed (named on standard
         }
       } else if (values.output) await writeFileAtomic(values.output, result.json);
       else io.stdout.write(result.json);
+      let referrersFailed = false;
+      for (const i of result.images) if (i.ok && reportReferrers(i.summary, values, io, i.image)) referrersFailed = true;
       const done = result.images.length - result.failed;
       if (result.failed) {
         io.stderr.write(`irel relocate: ${done} of ${result.images.length} images ${dryRun ? 'planned' : 'relocated'}, ${result.failed} failed\n`);
       }
-      return result.failed ? 1 : 0;
+      return result.failed || referrersFailed ? 1 : 0;
     } finally {
       progress.finish();
       process.removeListener('SIGINT', onSignal);
