@@ -39,8 +39,17 @@ const summary: CopySummary = await irel.copy('a.io/x:1', 'b.io/x:1', {
       const done: number = e.done;
       void done;
     }
+    if (e.type === 'referrer' && e.phase === 'failed') {
+      const why: string = e.error.message + e.subject + e.artifactType;
+      void why;
+    }
   },
+  referrersTypes: ['application/spdx+json'],
 });
+const notCopied: string[] = (summary.referrers?.failed ?? []).map((f) => `${f.kind} ${f.digest} ${f.error.code}`);
+void notCopied;
+const referrersCopied: number = (summary.referrers?.copied ?? 0) + (await irel.copy('a.io/x:1', 'b.io/x:1', { referrers: false })).manifests;
+void referrersCopied;
 const relocated: RelocateImagesResult = await irel.relocateImages(['a.io/x:1'], 'b.io/team', { jobs: 2 });
 const planned: CopyPlan = await irel.copy('a.io/x:1', 'b.io/x:1', { dryRun: true });
 const action: 'upload' | 'mount' | 'present' | 'foreign' | undefined = planned.blobs[0]?.action;

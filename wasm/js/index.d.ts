@@ -89,7 +89,10 @@ export type ProgressEvent =
   | { type: 'image'; phase: 'failed'; image: string; target: string; error: IrelErrorData }
   /** A wait before a retry (a 429's Retry-After, a 503, a dropped connection). */
   | { type: 'wait'; side: 'source' | 'target'; registry: string; ms: number; status: number; image?: string }
-  | { type: 'done'; summary: CopySummary; image?: string };
+  | { type: 'done'; summary: CopySummary; image?: string }
+  /** A referrer (signature, attestation, SBOM) copied after the image it refers to. */
+  | { type: 'referrer'; phase: 'started' | 'done'; digest: string; subject: string; artifactType: string; tag?: string; image?: string }
+  | { type: 'referrer'; phase: 'failed'; digest: string; subject: string; artifactType: string; error: IrelErrorData; image?: string };
 
 export interface CopyOptions extends RegistryOptions {
   /** Blobs in flight at most (default 16; large blobs also share a 512 MiB budget of bytes in flight). */
@@ -105,6 +108,34 @@ export interface CopyOptions extends RegistryOptions {
   singlePutMax?: number;
   /** Plan only: read the source, ask the target what it has, write nothing; resolves to the plan. */
   dryRun?: boolean;
+  /** Copy the referrers (signatures, attestations, SBOMs) of the image and its children; default true. */
+  referrers?: boolean;
+  /** Only referrers of these artifact types (cosign tags: their payload's media type). */
+  referrersTypes?: string[];
+}
+
+/** A referrer that was not copied, and why (the image it refers to was copied all the same). */
+export interface ReferrerFailure {
+  digest: string;
+  /** 'discovery': the source's referrers could not be listed; 'fallback-tag': the target's list was not updated. */
+  kind: 'referrer' | 'tag' | 'discovery' | 'fallback-tag';
+  subject?: string;
+  tag?: string;
+  artifactType?: string;
+  error: IrelErrorData;
+}
+
+export interface ReferrersSummary {
+  /** Referrers found in the source (after the type filter). */
+  count: number;
+  copied: number;
+  /** Left out by referrersTypes. */
+  filtered: number;
+  failed: ReferrerFailure[];
+  /** Fallback tags ("sha256-HEX") written on a target without the referrers API. */
+  fallbackTags: string[];
+  /** Why some were not looked for (the platform filter gave the index a new digest). */
+  note?: string;
 }
 
 /** What a blob of a plan will be: uploaded, mounted from another repository, skipped. */
@@ -138,6 +169,8 @@ export interface CopyPlan {
   manifests: { digest: string; mediaType: string; size: number; root: boolean; height: number }[];
   blobs: PlannedBlob[];
   totals: { blobs: ActionCounts; bytes: ActionCounts & { total: number } };
+  /** Referrers that would be copied (absent with referrers: false). */
+  referrers?: number;
 }
 
 export interface CopySummary {
@@ -152,6 +185,8 @@ export interface CopySummary {
   /** present: already in the target (not sent); foreign: non-distributable, referenced only. */
   blobs: { uploaded: number; mounted: number; present: number; foreign: number };
   bytes: { uploaded: number; mounted: number; present: number; total: number };
+  /** Absent with referrers: false, or for copies that carry none (layouts, bundles). */
+  referrers?: ReferrersSummary;
 }
 
 /** One image of relocateImages: relocated (ok, with its digest) or not (with the error). */
