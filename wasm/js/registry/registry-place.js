@@ -35,8 +35,17 @@ export async function registrySource(ctx, text, signal) {
     manifest: (d) => fetchManifest({ ctx, client, endpoint: ep, ref: d.digest, expected: { digest: d.digest, size: d.size } }),
     name: `${ep.registry}/${ep.repository}`,
     /** Its referrers ({ via, referrers }: referrers-api.js) and the manifest a tag names, or null. */
-    referrers: (subject) => listReferrers({ ctx, client, endpoint: ep, subject }),
-    tagged: (tag) => fetchManifest({ ctx, client, endpoint: ep, ref: tag, missingOk: true }),
+    referrers(subject) {
+      return listReferrers({ ctx, client, endpoint: ep, subject, tagged: (tag) => this.tagged(tag) });
+    },
+    // A rate-limited source counts manifest GETs as pulls: tags that may not exist are asked by
+    // HEAD, and only one that does is read (by digest).
+    async tagged(tag) {
+      if (!this.rateLimited()) return fetchManifest({ ctx, client, endpoint: ep, ref: tag, missingOk: true });
+      const h = await headManifest({ ctx, client, endpoint: ep, ref: tag });
+      if (!h?.digest || !core.digestToVerify(h.digest).ok) return null;
+      return fetchManifest({ ctx, client, endpoint: ep, ref: h.digest, expected: { digest: h.digest } });
+    },
     reader: (d, readSignal) => new BlobReader({ ctx, client, url: core.endpointUrl(ep, 'blob', d.digest, ''), descriptor: d,
       signal: readSignal }),
   };
