@@ -201,3 +201,76 @@ describe('irel copy with referrers (CLI)', () => {
     });
   }
 });
+
+describe('referrers from a hostile source', () => {
+  let src;
+  let dst;
+  let front; // the source as the copy sees it: answers of the referrers API made up per case
+  let elsewhere; // another origin a Link header points at
+  let irel;
+  let image;
+  let stranger; // a referrer of another image, in the same repository
+  before(async () => {
+    [src, dst] = await Promise.all([startRegistry(), startRegistry()]);
+    image = await pushImage(src, 'bad/app:v1', { layers: [500] });
+    const other = await pushImage(src, 'bad/app:other', { layers: [501] });
+    stranger = await pushReferrer(src, 'bad/app', { subject: { digest: other.digest, size: other.size, mediaType: other.mediaType },
+      artifactType: TYPES.notation, layerType: 'application/jose+json', payload: 'not yours' });
+    [front, elsewhere] = await Promise.all([startFaultProxy({ target: src.url }), startFaultProxy({ target: src.url })]);
+    irel = await load();
+  });
+  after(async () => {
+    irel?.close();
+    await Promise.all([front?.stop(), elsewhere?.stop()]);
+    await Promise.all([src?.stop(), dst?.stop()]);
+  });
+
+  const entry = (digest, size = 300) => ({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size });
+  const madeUp = (i) => `sha256:${i.toString(16).padStart(64, '0')}`;
+  const answer = (manifests, headers = {}) => ({ method: 'GET', path: /\/referrers\//, status: 200,
+    headers: { 'content-type': 'application/vnd.oci.image.index.v1+json', ...headers },
+    body: JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }) });
+
+  const cases = [
+    ['1,500 referrers listed that do not exist: 1,000 asked for, a few at a time, each named; the image copied', 'many',
+      () => [answer(Array.from({ length: 1500 }, (_, i) => entry(madeUp(i + 1))))],
+      (s, log) => {
+        assert.equal(s.referrers.copied, 0);
+        assert.equal(s.referrers.failed.length, 1000);
+        assert.ok(s.referrers.failed.every((f) => f.kind === 'referrer' && f.error.code === 'MANIFEST_UNKNOWN'));
+        assert.match(s.referrers.note, /more referrers than/);
+        const gets = log.filter((e) => e.method === 'GET' && /\/manifests\/sha256:0/.test(e.path));
+        assert.equal(gets.length, 1000);
+        assert.ok(Math.max(...gets.map((e) => e.inFlight)) <= 16, `at most ${Math.max(...gets.map((e) => e.inFlight))} requests at once`);
+      }],
+    ['a referrer of another image listed as this one\'s: not copied', 'stranger', () => [answer([entry(stranger.digest, stranger.size)])],
+      (s) => {
+        assert.equal(s.referrers.count, 0);
+        assert.deepEqual(s.referrers.failed, []);
+      }],
+    ['a next page on another origin: never asked', 'origin',
+      () => [answer([], { link: `<${elsewhere.url}/v2/bad/app/referrers/${image.digest}?n=2>; rel="next"` })],
+      (s) => {
+        assert.deepEqual(s.referrers.failed, []);
+        assert.equal(elsewhere.log.length, 0);
+      }],
+    ['a Link that is no URL: the first page stands', 'garbage', () => [answer([], { link: '<http://[::1>; rel="next"' })],
+      (s) => assert.deepEqual(s.referrers.failed, [])],
+    ['an answer that is no index: read as no API, the fallback tag asked', 'html',
+      () => [{ method: 'GET', path: /\/referrers\//, status: 200, headers: { 'content-type': 'text/html' }, body: '<html>hello</html>' }],
+      (s, log) => {
+        assert.deepEqual(s.referrers.failed, []);
+        assert.ok(log.some((e) => e.path.endsWith(`/manifests/${fallbackTag(image.digest)}`)));
+      }],
+  ];
+  for (const [name, repo, rules, check] of cases) {
+    it(name, async () => {
+      front.rules.splice(0, Infinity, ...rules());
+      front.log.length = 0;
+      const s = await irel.copy(image.ref.replace(src.host, front.host), `${dst.host}/bad/${repo}:v1`);
+      assert.equal(s.digest, image.digest);
+      assert.ok(await registryHas(dst, `bad/${repo}`, image.digest));
+      check(s, [...front.log]);
+    });
+  }
+});

@@ -47,7 +47,10 @@ async function bringReferrers(ctx, source, target, manifests, discovered, option
     const failed = [{ digest: manifests.sourceRoot, kind: 'discovery', error: errorData(discovered.error) }];
     return { count: 0, copied: 0, filtered: 0, failed, fallbackTags: [], ...more };
   }
-  const { found, filtered } = discovered;
+  const { found, filtered, unreadable, truncated } = discovered;
+  if (truncated) {
+    more.note = `${more.note ? `${more.note}; ` : ''}the source lists more referrers than ${found.length}: only those were looked at`;
+  }
   if (options.dryRun) return { count: found.length };
   const { copyReferrers } = await import('../transfer/referrers.js');
   const copied = await copyReferrers(ctx, {
@@ -55,5 +58,6 @@ async function bringReferrers(ctx, source, target, manifests, discovered, option
     openSource: (text, signal) => registrySource(ctx, text, signal),
     openTarget: (text, signal, src) => registryTarget(ctx, text, signal, src, options),
   });
-  return { count: found.length, ...copied, filtered, ...more };
+  const notRead = unreadable.map((u) => ({ digest: u.digest, subject: u.subject, kind: 'referrer', error: errorData(u.error) }));
+  return { count: found.length, ...copied, failed: [...notRead, ...copied.failed], filtered, ...more };
 }

@@ -14,7 +14,13 @@ function nextPage(res, url) {
   const link = res.header('Link');
   const m = link && /<([^>]*)>\s*;\s*rel="?next"?/i.exec(link);
   if (!m) return null;
-  const next = new URL(m[1], url);
+  let next;
+  try {
+    next = new URL(m[1], url);
+  } catch {
+    return null; // not a URL: no next page
+  }
+  // Another origin would get this registry's credentials: never followed.
   return next.origin === new URL(url).origin ? next.toString() : null;
 }
 

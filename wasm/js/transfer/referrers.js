@@ -16,47 +16,63 @@ const MAX_REFERRERS = 1000;
 const IN_FLIGHT = 8;
 
 /**
- * Finds what refers to `subjects` (digests in source) in the source. Resolves
- * [{ kind: 'referrer' | 'tag', digest, subject, tag?, artifactType, manifest }] in the order
- * found (subjects before what refers to them), and { filtered } the count a type filter left out.
+ * Finds what refers to `subjects` (digests in source) in the source. Resolves { found, filtered,
+ * unreadable, truncated }: found is [{ kind: 'referrer' | 'tag', digest, subject, tag?,
+ * artifactType, manifest }] in the order found (subjects before what refers to them); filtered
+ * the count a type filter left out; unreadable [{ digest, subject, error }] the referrers listed
+ * that could not be read (a fallback index naming a signature since deleted), which do not stop
+ * the others; truncated whether a list longer than MAX_REFERRERS was cut. Asking is bounded:
+ * IN_FLIGHT subjects and manifest reads at once, whatever a registry lists.
  */
 export async function discoverReferrers(ctx, source, subjects, { types = [], signal } = {}) {
   const { core } = ctx;
   const found = [];
+  const unreadable = [];
   const seen = new Set(subjects);
   let filtered = 0;
+  let truncated = false;
   let level = [...subjects];
-  for (let depth = 0; level.length && depth < MAX_DEPTH; depth++) {
+  const describe = (m) => core.describeReferrer(m.bytes, m.mediaType, m.digest, types);
+  for (let depth = 0; level.length && depth < MAX_DEPTH && !truncated; depth++) {
     const next = [];
     const take = (item) => {
-      if (seen.has(item.digest) || found.length >= MAX_REFERRERS) return;
+      if (seen.has(item.digest)) return;
+      if (found.length >= MAX_REFERRERS) { truncated = true; return; }
       seen.add(item.digest);
       found.push(item);
       next.push(item.digest);
     };
-    await Promise.all(level.map(async (subject) => {
+    await runPool(level, IN_FLIGHT, async (subject) => {
       signal?.throwIfAborted();
       const { cosignTags } = referrerTags(ctx, subject, 'source');
       const [listed, ...tagged] = await Promise.all([source.referrers(subject), ...cosignTags.map((t) => source.tagged(t))]);
-      const fetched = await Promise.all(listed.referrers.filter((d) => !seen.has(d.digest)).map(async (d) => [d, await source.manifest(d)]));
-      for (const [d, m] of fetched) {
-        const r = core.describeReferrer(m.bytes, m.mediaType, m.digest, types);
-        // A fallback index may list what no longer refers to this subject: only true referrers go.
-        if (!r.ok || r.subject !== subject) continue;
-        if (!r.kept) { filtered++; continue; }
+      const wanted = listed.referrers.filter((d) => !seen.has(d.digest));
+      if (wanted.length > MAX_REFERRERS - found.length) truncated = true;
+      await runPool(wanted.slice(0, Math.max(0, MAX_REFERRERS - found.length)), IN_FLIGHT, async (d) => {
+        let m;
+        try {
+          m = await source.manifest(d);
+        } catch (e) {
+          if (signal?.aborted) throw e;
+          unreadable.push({ digest: d.digest, subject, error: e });
+          return;
+        }
+        const r = describe(m);
+        // A list may name what does not refer to this subject (a stale or hostile index): only true referrers go.
+        if (!r.ok || r.subject !== subject) return;
+        if (!r.kept) { filtered++; return; }
         take({ kind: 'referrer', digest: d.digest, subject, artifactType: r.descriptor.artifactType ?? '', manifest: m });
-      }
+      }, null);
       tagged.forEach((m, i) => {
-        if (!m) return;
-        const r = core.describeReferrer(m.bytes, m.mediaType, m.digest, types);
-        if (!r.ok) return;
+        const r = m && describe(m);
+        if (!r?.ok) return;
         if (!r.kept) { filtered++; return; }
         take({ kind: 'tag', tag: cosignTags[i], digest: m.digest, subject, artifactType: r.descriptor.artifactType ?? '', manifest: m });
       });
-    }));
+    }, null);
     level = next;
   }
-  return { found, filtered };
+  return { found, filtered, unreadable, truncated };
 }
 
 /**
