@@ -84,47 +84,40 @@ export async function copyReferrers(ctx, { source, target, openSource, openTarge
   const emit = options.onProgress ?? (() => {});
   const failed = [];
   const done = [];
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(options.signal.reason);
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    // Subjects before what refers to them: a referrer of a referrer is copied after it.
-    const byDepth = [];
-    const depthOf = new Map();
-    for (const item of found) {
-      const depth = (depthOf.get(item.subject) ?? -1) + 1;
-      depthOf.set(item.digest, depth);
-      (byDepth[depth] ??= []).push(item);
-    }
-    for (const items of byDepth) {
-      if (!items) continue;
-      await runPool(items, IN_FLIGHT, async (item) => {
-        const ref = item.kind === 'tag' ? `:${item.tag}` : `@${item.digest}`;
-        emit({ type: 'referrer', phase: 'started', digest: item.digest, subject: item.subject, artifactType: item.artifactType, tag: item.tag });
-        try {
-          if (failed.some((f) => f.digest === item.subject)) throw new Error(`what it refers to (${item.subject}) was not copied`);
-          const copiedManifest = item.manifest;
-          await relocate(ctx,
-            async (signal) => ({ ...(await openSource(`${source.name}${ref}`, signal)), root: async () => copiedManifest }),
-            (signal, src) => openTarget(`${target.name}${ref}`, signal, src),
-            { jobs: options.jobs, signal: controller.signal, includeNondistributable: options.includeNondistributable },
-            { targetBeside: true });
-          done.push(item);
-          emit({ type: 'referrer', phase: 'done', digest: item.digest, subject: item.subject, artifactType: item.artifactType, tag: item.tag });
-        } catch (e) {
-          if (options.signal?.aborted) throw e;
-          const error = errorData(e);
-          failed.push({ digest: item.digest, subject: item.subject, kind: item.kind, ...(item.tag ? { tag: item.tag } : {}),
-            artifactType: item.artifactType, error });
-          emit({ type: 'referrer', phase: 'failed', digest: item.digest, subject: item.subject, artifactType: item.artifactType, error });
-        }
-      }, controller);
-    }
-    const fallbackTags = await updateFallbackTags(ctx, target, done.filter((i) => i.kind === 'referrer'), failed);
-    return { copied: done.length, failed, fallbackTags };
-  } finally {
-    options.signal?.removeEventListener('abort', onAbort);
+  // Subjects before what refers to them: a referrer of a referrer is copied after it.
+  const byDepth = [];
+  const depthOf = new Map();
+  for (const item of found) {
+    const depth = (depthOf.get(item.subject) ?? -1) + 1;
+    depthOf.set(item.digest, depth);
+    (byDepth[depth] ??= []).push(item);
   }
+  for (const items of byDepth) {
+    if (!items) continue;
+    await runPool(items, IN_FLIGHT, async (item) => {
+      const ref = item.kind === 'tag' ? `:${item.tag}` : `@${item.digest}`;
+      emit({ type: 'referrer', phase: 'started', digest: item.digest, subject: item.subject, artifactType: item.artifactType, tag: item.tag });
+      try {
+        if (failed.some((f) => f.digest === item.subject)) throw new Error(`what it refers to (${item.subject}) was not copied`);
+        const copiedManifest = item.manifest;
+        await relocate(ctx,
+          async (signal) => ({ ...(await openSource(`${source.name}${ref}`, signal)), root: async () => copiedManifest }),
+          (signal, src) => openTarget(`${target.name}${ref}`, signal, src),
+          { jobs: options.jobs, signal: options.signal, includeNondistributable: options.includeNondistributable },
+          { targetBeside: true });
+        done.push(item);
+        emit({ type: 'referrer', phase: 'done', digest: item.digest, subject: item.subject, artifactType: item.artifactType, tag: item.tag });
+      } catch (e) {
+        if (options.signal?.aborted) throw e;
+        const error = errorData(e);
+        failed.push({ digest: item.digest, subject: item.subject, kind: item.kind, ...(item.tag ? { tag: item.tag } : {}),
+          artifactType: item.artifactType, error });
+        emit({ type: 'referrer', phase: 'failed', digest: item.digest, subject: item.subject, artifactType: item.artifactType, error });
+      }
+    }, null);
+  }
+  const fallbackTags = await updateFallbackTags(ctx, target, done.filter((i) => i.kind === 'referrer'), failed);
+  return { copied: done.length, failed, fallbackTags };
 }
 
 // Where the target keeps no referrers lists itself, each subject's fallback tag lists its
