@@ -4,6 +4,7 @@
 #include <emscripten/val.h>
 
 #include <string>
+#include <vector>
 
 #include "irel/error.hpp"
 #include "irel/http_exchange.hpp"
@@ -54,6 +55,15 @@ inline val HeadersObject(const Headers& headers) {
     pair.call<void>("push", v);
     out.call<void>("push", pair);
   }
+  return out;
+}
+
+// A JavaScript array of strings (undefined or null: none).
+inline std::vector<std::string> ToStrings(const val& arr) {
+  std::vector<std::string> out;
+  if (arr.isUndefined() || arr.isNull()) return out;
+  const auto n = arr["length"].as<unsigned>();
+  for (unsigned i = 0; i < n; ++i) out.push_back(arr[i].as<std::string>());
   return out;
 }
 

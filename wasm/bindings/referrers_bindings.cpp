@@ -13,13 +13,6 @@ val StringList(const std::vector<std::string>& items) {
   return list;
 }
 
-std::vector<std::string> ToStrings(const val& list) {
-  std::vector<std::string> out;
-  const auto n = list["length"].as<unsigned>();
-  for (unsigned i = 0; i < n; ++i) out.push_back(list[i].as<std::string>());
-  return out;
-}
-
 // { ok, fallbackTag, cosignTags: [".sig", ".att", ".sbom" tags] } for a subject digest.
 val ReferrerTags(const std::string& subject) {
   const auto tag = ReferrersTag(subject);

@@ -25,14 +25,6 @@ Side ToSide(const std::string& s) {
   return s == "source" ? Side::Source : s == "target" ? Side::Target : Side::None;
 }
 
-std::vector<std::string> ToStrings(const val& arr) {
-  std::vector<std::string> out;
-  if (arr.isUndefined() || arr.isNull()) return out;
-  const auto n = arr["length"].as<unsigned>();
-  for (unsigned i = 0; i < n; ++i) out.push_back(arr[i].as<std::string>());
-  return out;
-}
-
 val EndpointObject(const Endpoint& e) {
   val out = OkObject();
   out.set("registry", e.registry);
