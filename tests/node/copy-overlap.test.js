@@ -118,13 +118,13 @@ describe('a copy overlaps its round trips', () => {
       const asked = srcLog.slice(1);
       assert.ok(asked.every((e) => e.at < Math.min(...asked.map((x) => x.doneAt))), 'all sent before any was answered');
       assert.deepEqual(dstLog.map((e) => `${e.method} ${e.path}`), ['HEAD /v2/overlap/primed1/manifests/v1']);
-    }],
+    }, {}, [{ method: 'GET', path: /\/referrers\/|\/manifests\/sha256-/, ...DELAY }]],
   ];
-  for (const [name, repo, check, options = {}] of probeCases) {
+  for (const [name, repo, check, options = {}, srcRules = []] of probeCases) {
     it(name, async () => {
       const fresh = await load({ wasmUrl: new URL('../../wasm/dist/irel-core.wasm', import.meta.url) });
       try {
-        srcProxy.rules.length = 0;
+        srcProxy.rules.splice(0, Infinity, ...srcRules); // answers delayed: what goes together arrives together
         dstProxy.rules.length = 0;
         srcProxy.log.length = 0;
         dstProxy.log.length = 0;
