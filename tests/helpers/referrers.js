@@ -7,7 +7,7 @@ import http from 'node:http';
 
 import { registryClient } from './registry-client.js';
 import { sha256 } from './inspect.js';
-import { MEDIA_TYPES, putManifest, uploadBlob } from './seed.js';
+import { MEDIA_TYPES, pushImage, putManifest, uploadBlob } from './seed.js';
 
 export const TYPES = {
   cosignSig: 'application/vnd.dev.cosign.artifact.sig.v1+json',
@@ -59,6 +59,22 @@ export async function pushCosignTag(reg, repo, subject, suffix, layerType) {
   const r = await pushReferrer(reg, repo, { layerType, payload: `${suffix} of ${subject.digest}` });
   await putManifest(registryClient(reg), repo, `${fallbackTag(subject.digest)}${suffix}`, r.bytes, r.mediaType);
   return r;
+}
+
+/** An image with a signature, an attestation signed in turn, an SBOM and cosign's .sig tag. */
+export async function seedSigned(reg, repo, { fallback = true } = {}) {
+  const image = await pushImage(reg, `${repo}:v1`, { layers: [600, 700] });
+  const subject = { digest: image.digest, size: image.size, mediaType: image.mediaType };
+  const sig = await pushReferrer(reg, repo, { subject, artifactType: TYPES.notation, layerType: 'application/jose+json', payload: 'sig' });
+  const att = await pushReferrer(reg, repo, { subject, artifactType: TYPES.inToto, layerType: TYPES.dsse, payload: 'provenance' });
+  const attSig = await pushReferrer(reg, repo, { subject: att, artifactType: TYPES.notation, layerType: 'application/jose+json', payload: 'att sig' });
+  const sbom = await pushReferrer(reg, repo, { subject, artifactType: TYPES.spdx, layerType: TYPES.spdx, payload: '{"spdxVersion":"SPDX-2.3"}' });
+  const cosign = await pushCosignTag(reg, repo, image, '.sig', TYPES.simpleSigning);
+  if (fallback) {
+    await putFallbackIndex(reg, repo, image, [sig, att, sbom]);
+    await putFallbackIndex(reg, repo, att, [attSig]);
+  }
+  return { image, sig, att, attSig, sbom, cosign };
 }
 
 /**

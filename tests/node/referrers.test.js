@@ -10,7 +10,7 @@ import { load } from 'irel';
 import { runIrel } from '../helpers/cli.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { getManifest, listTags, registryHas } from '../helpers/inspect.js';
-import { fallbackTag, pushCosignTag, pushReferrer, putFallbackIndex, startReferrersShim, TYPES } from '../helpers/referrers.js';
+import { fallbackTag, pushReferrer, putFallbackIndex, seedSigned, startReferrersShim, TYPES } from '../helpers/referrers.js';
 import { startRegistry } from '../helpers/registry.js';
 import { pushImage, pushIndex } from '../helpers/seed.js';
 
@@ -19,22 +19,6 @@ const listedIn = async (reg, repo, subject) => {
   return JSON.parse(m.bytes.toString()).manifests.map((d) => d.digest).sort();
 };
 const sorted = (xs) => [...xs].sort();
-
-/** An image with a signature, an attestation signed in turn, an SBOM and cosign's .sig tag. */
-async function seedSigned(reg, repo, { fallback = true } = {}) {
-  const image = await pushImage(reg, `${repo}:v1`, { layers: [600, 700] });
-  const subject = { digest: image.digest, size: image.size, mediaType: image.mediaType };
-  const sig = await pushReferrer(reg, repo, { subject, artifactType: TYPES.notation, layerType: 'application/jose+json', payload: 'sig' });
-  const att = await pushReferrer(reg, repo, { subject, artifactType: TYPES.inToto, layerType: TYPES.dsse, payload: 'provenance' });
-  const attSig = await pushReferrer(reg, repo, { subject: att, artifactType: TYPES.notation, layerType: 'application/jose+json', payload: 'att sig' });
-  const sbom = await pushReferrer(reg, repo, { subject, artifactType: TYPES.spdx, layerType: TYPES.spdx, payload: '{"spdxVersion":"SPDX-2.3"}' });
-  const cosign = await pushCosignTag(reg, repo, image, '.sig', TYPES.simpleSigning);
-  if (fallback) {
-    await putFallbackIndex(reg, repo, image, [sig, att, sbom]);
-    await putFallbackIndex(reg, repo, att, [attSig]);
-  }
-  return { image, sig, att, attSig, sbom, cosign };
-}
 
 describe('referrers without the referrers API (fallback tags)', () => {
   let src;
@@ -179,7 +163,7 @@ describe('irel copy with referrers (CLI)', () => {
   });
 
   const cases = [
-    ['copies them and says how many', ['cli/all:v1'], [], 0, /referrers: 5 copied, 2 fallback tags written/],
+    ['copies them and says how many', ['cli/all:v1'], [], 0, /referrers: 5 copied, 0 failed, 2 fallback tags written/],
     ['--no-referrers copies none', ['cli/none:v1'], ['--no-referrers'], 0, /^(?![\s\S]*referrers)/],
     ['--dry-run counts them', ['cli/dry:v1'], ['--dry-run'], 0, null, /referrers: 5 to copy/],
     ['--referrers takes only best-effort', ['cli/bad:v1'], ['--referrers', 'all'], 2, /best-effort/],

@@ -66,8 +66,13 @@ export function openBundle(contextFor, input, limits = {}) {
       : relocateThinBundle(contextFor(options), json, prefix, options)),
     // Online, a thick bundle's images must be in the registry with the digests its archive holds
     // (a thin bundle can only hold the registry to the digests it pins).
-    check: (mapping, options = {}) => checkBundleMapping(contextFor(options), json, mapping,
-      thick && options.online ? { ...options, expected: archiveDigests(core, header.index, info) } : options),
+    // Online, the referrers a thick bundle carries are looked for too (their subjects are read
+    // from the archive's manifests, before its layers where export put them).
+    check: async (mapping, options = {}) => checkBundleMapping(contextFor(options), json, mapping,
+      thick && options.online ? { ...options, expected: archiveDigests(core, header.index, info),
+        ...(options.referrers === false ? {} : { referrersByImage: await (await thickModule()).thickBundleReferrers(contextFor(options),
+          () => openArchive(core, input.archive(), options.archiveLimits ?? limits), { ...options, archiveLimits: options.archiveLimits ?? limits }) }) }
+        : options),
     /** Digest, size and platforms of each image: from the archive (verified), or from registries. */
     describe: async (options = {}) => (thick
       ? (await thickModule()).describeThickBundle(contextFor(options), () => openArchive(core, input.archive(), options.archiveLimits ?? limits),

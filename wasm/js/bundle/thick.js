@@ -5,14 +5,16 @@
 // the same pass streams the blobs the targets lack on into the registry, otherwise (or with
 // verifyFirst) a first pass hashes every blob and a second streams them. No manifest is pushed
 // before the whole archive has been read. The original registries are never contacted.
-import { IrelError } from '../errors.js';
+import { errorData, IrelError } from '../errors.js';
 import { registryTarget } from '../registry/registry-place.js';
 import { verifier } from '../registry/digest-check.js';
 import { runPool } from '../registry/pool.js';
 import { executeFromStream, pushManifests } from '../transfer/execute.js';
+import { updateFallbackTags } from '../transfer/referrers.js';
 import { DEFAULT_JOBS, smallJobsFor } from '../transfer/relocate.js';
 import { describeGraph } from './describe.js';
 import { mapBundle } from './thin.js';
+import { findBundleReferrers } from './thick-referrers.js';
 import { blobDigest, requireRegular, scanThickBundle } from './thick-scan.js';
 
 const PIECE = 1 << 20;
@@ -23,25 +25,55 @@ function bad(code, message) {
 }
 
 /** Each blob of an image's walk is in the archive (sizeOf(digest) -> its size there) at its size. */
-function checkBlobs(image, blobs, sizeOf) {
+function checkBlobs(label, blobs, sizeOf) {
   for (const d of blobs) {
     if (d.foreign) continue;
     const size = sizeOf(d.digest);
-    if (size === undefined) throw bad('BLOB_UNKNOWN', `bundle image ${image}: blob ${d.digest} is missing from the archive`);
+    if (size === undefined) throw bad('BLOB_UNKNOWN', `${label}: blob ${d.digest} is missing from the archive`);
     if (size !== d.size) {
-      throw bad('BLOB_SIZE_MISMATCH', `bundle image ${image}: blob ${d.digest} is ${size} bytes; its descriptor says ${d.size}`);
+      throw bad('BLOB_SIZE_MISMATCH', `${label}: blob ${d.digest} is ${size} bytes; its descriptor says ${d.size}`);
     }
   }
 }
 
 /**
  * Every image's graph, checked against what the archive holds, before anything is pushed:
- * [{ image, root, walk }] with each walk still alive (the caller deletes them).
+ * [{ image, root, walk, referrer? }] with each walk still alive (the caller deletes them). The
+ * bundle's images come first, then (unless options.referrers === false) the referrers the layout
+ * holds for them (thick-referrers.js), each a graph of its own with `referrer` saying what it is,
+ * subjects before what refers to them. filtered: referrers left out by options.referrersTypes.
  */
 function walkThickBundle(ctx, scan, options = {}) {
   const { core } = ctx;
   const graphs = [];
   const seen = new Set();
+  const walkOne = (label, root, referrer) => {
+    const manifest = (d) => {
+      const b = scan.blobs.get(d.digest);
+      if (!b) throw bad('BLOB_UNKNOWN', `${label}: manifest ${d.digest} is missing from the archive`);
+      if (b.size !== d.size) throw bad('BLOB_SIZE_MISMATCH', `${label}: manifest ${d.digest} is ${b.size} bytes; its descriptor says ${d.size}`);
+      if (!b.bytes) throw bad('MANIFEST_INVALID', `${label}: manifest ${d.digest} is not a manifest (not JSON, or over 4 MiB)`);
+      return b.bytes;
+    };
+    const walk = new core.ImageWalk([], !!options.includeNondistributable);
+    const graph = { image: referrer ? referrer.image : label.replace(/^bundle image /, ''), label, root, walk, ...(referrer ? { referrer } : {}) };
+    graphs.push(graph);
+    let added = walk.addRoot(root.digest, root.mediaType, manifest(root));
+    if (!added.ok) throw bad(added.error.code, `${label}: ${added.error.message}`);
+    let pending = added.children;
+    while (pending.length) {
+      const next = [];
+      for (const d of pending) {
+        added = walk.addChild(d, manifest(d));
+        if (!added.ok) throw bad(added.error.code, `${label}: ${added.error.message}`);
+        next.push(...added.children);
+      }
+      pending = next;
+    }
+    // Blobs still ahead in a streamed archive are judged as it reaches them (checkBlobs).
+    if (!scan.rest) checkBlobs(label, walk.blobs(), (d) => scan.blobs.get(d)?.size);
+    return graph;
+  };
   try {
     for (const image of scan.bundle.images) {
       if (!image.relocatable || seen.has(image.image)) continue;
@@ -52,33 +84,18 @@ function walkThickBundle(ctx, scan, options = {}) {
       if (image.contentDigest && root.digest !== image.contentDigest) {
         throw bad('DIGEST_MISMATCH', `bundle image ${image.image} is ${root.digest} in the layout, but the bundle pins ${image.contentDigest}`);
       }
-      const manifest = (d) => {
-        const b = scan.blobs.get(d.digest);
-        if (!b) throw bad('BLOB_UNKNOWN', `bundle image ${image.image}: manifest ${d.digest} is missing from the archive`);
-        if (b.size !== d.size) {
-          throw bad('BLOB_SIZE_MISMATCH', `bundle image ${image.image}: manifest ${d.digest} is ${b.size} bytes; its descriptor says ${d.size}`);
-        }
-        if (!b.bytes) {
-          throw bad('MANIFEST_INVALID', `bundle image ${image.image}: manifest ${d.digest} is not a manifest (not JSON, or over 4 MiB)`);
-        }
-        return b.bytes;
-      };
-      const walk = new core.ImageWalk([], !!options.includeNondistributable);
-      graphs.push({ image: image.image, root, walk });
-      let added = walk.addRoot(root.digest, root.mediaType, manifest(root));
-      if (!added.ok) throw bad(added.error.code, `bundle image ${image.image}: ${added.error.message}`);
-      let pending = added.children;
-      while (pending.length) {
-        const next = [];
-        for (const d of pending) {
-          added = walk.addChild(d, manifest(d));
-          if (!added.ok) throw bad(added.error.code, `bundle image ${image.image}: ${added.error.message}`);
-          next.push(...added.children);
-        }
-        pending = next;
-      }
-      // Blobs still ahead in a streamed archive are judged as it reaches them (checkBlobs).
-      if (!scan.rest) checkBlobs(image.image, walk.blobs(), (d) => scan.blobs.get(d)?.size);
+      walkOne(`bundle image ${image.image}`, root);
+    }
+    graphs.filtered = 0;
+    if (options.referrers === false) return graphs;
+    const images = graphs.map((g) => ({ image: g.image, digests: g.walk.pushOrder().map((n) => n.digest) }));
+    const { byImage, filtered } = findBundleReferrers(ctx, scan.indexBytes, images, (d) => {
+      const b = scan.blobs.get(d.digest);
+      return b && b.size === d.size ? b.bytes : null;
+    }, { types: options.referrersTypes ?? [] });
+    graphs.filtered = filtered;
+    for (const [image, items] of byImage) {
+      for (const item of items) walkOne(`bundle image ${image}: referrer ${item.digest}`, item.descriptor, { ...item, image });
     }
     return graphs;
   } catch (e) {
@@ -91,7 +108,8 @@ function walkThickBundle(ctx, scan, options = {}) {
 export function planThickBundle(ctx, scan, options = {}) {
   const graphs = walkThickBundle(ctx, scan, options);
   try {
-    return graphs.map(({ image, root, walk }) => ({ image, root, blobs: walk.blobs(), manifests: walk.pushOrder(), info: walk.summary() }));
+    return graphs.map(({ image, root, walk, referrer }) => ({ image, root, blobs: walk.blobs(), manifests: walk.pushOrder(),
+      info: walk.summary(), ...(referrer ? { referrer } : {}) }));
   } finally {
     for (const g of graphs) g.walk.delete();
   }
@@ -294,15 +312,51 @@ class ArchiveEntryReader {
   }
 }
 
-/** Each image of a thick bundle: { image, digest, mediaType, size, platforms, blobs }, verified. */
+/**
+ * Each image of a thick bundle: { image, digest, mediaType, size, platforms, blobs, referrers },
+ * verified; referrers: [{ digest, mediaType, artifactType, size, subject, tag? }] (size: the
+ * referrer's manifest and blobs).
+ */
 export async function describeThickBundle(ctx, openArchive, options = {}) {
   const scan = scanThickBundle(ctx, openArchive, { maxJsonBytes: options.archiveLimits?.maxJsonBytes, keepConfigs: true });
   const out = [];
-  for (const plan of planThickBundle(ctx, scan)) {
-    out.push(await describeGraph(ctx.core, plan.image, plan.manifests, plan.blobs.filter((b) => !b.foreign),
-      async (d) => scan.blobs.get(d.digest)?.bytes ?? null));
+  const byImage = new Map();
+  const sizeOf = (plan) => plan.manifests.reduce((n, m) => n + m.bytes.length, 0) + plan.blobs.filter((b) => !b.foreign).reduce((n, b) => n + b.size, 0);
+  for (const plan of planThickBundle(ctx, scan, options)) {
+    if (plan.referrer) {
+      const r = plan.referrer;
+      byImage.get(plan.image)?.referrers.push({ digest: r.digest, mediaType: plan.root.mediaType, artifactType: r.artifactType,
+        size: sizeOf(plan), subject: r.subject, ...(r.tag ? { tag: r.tag } : {}) });
+      continue;
+    }
+    const described = await describeGraph(ctx.core, plan.image, plan.manifests, plan.blobs.filter((b) => !b.foreign),
+      async (d) => scan.blobs.get(d.digest)?.bytes ?? null);
+    described.referrers = [];
+    byImage.set(plan.image, described);
+    out.push(described);
   }
   return out;
+}
+
+/**
+ * The referrers a thick bundle carries: Map(image -> [{ digest, artifactType, subject, tag? }]).
+ * Only manifests are read: the scan stops where the layers begin (as export writes the archive).
+ */
+export function thickBundleReferrers(ctx, openArchive, options = {}) {
+  const scan = scanThickBundle(ctx, openArchive, { maxJsonBytes: options.archiveLimits?.maxJsonBytes, stream: true });
+  try {
+    const out = new Map();
+    for (const plan of planThickBundle(ctx, scan, options)) {
+      if (!out.has(plan.image)) out.set(plan.image, []);
+      if (plan.referrer) {
+        const { digest, artifactType, subject, tag } = plan.referrer;
+        out.get(plan.image).push({ digest, artifactType, subject, ...(tag ? { tag } : {}) });
+      }
+    }
+    return out;
+  } finally {
+    scan.rest?.ar.close();
+  }
 }
 
 /**
@@ -340,18 +394,31 @@ async function relocateGraphs(ctx, openArchive, prefix, options, scan, graphs) {
   const planner = new core.TransferPlanner();
   try {
     const { mapping, json } = mapBundle(core, scan.bundleBytes, prefix);
-    // Targets; an image may mount what an earlier one puts into the same registry.
+    // Targets, opened a few at a time; an image may mount what an earlier one puts into the same
+    // registry. A referrer goes to its image's repository, by digest, or as its cosign tag.
+    const targetRef = (g) => {
+      if (!g.referrer) return mapping[g.image];
+      const repo = core.parseReference(mapping[g.image]);
+      if (!repo.ok) throw new IrelError(repo.error);
+      return g.referrer.tag ? `${repo.name}:${g.referrer.tag}` : `${repo.name}@${g.referrer.digest}`;
+    };
+    const opened = new Array(graphs.length);
+    await runPool(graphs.map((g, i) => i), 8, async (i) => {
+      const g = graphs[i];
+      const target = await registryTarget(ctx, targetRef(g), signal, null, uploadOptions);
+      opened[i] = { target, exists: await target.hasManifest(g.walk.summary().rootDigest) };
+    });
     const images = [];
-    for (const g of graphs) {
-      const target = await registryTarget(ctx, mapping[g.image], signal, null, uploadOptions);
+    graphs.forEach((g, n) => {
+      const { target, exists } = opened[n];
       const info = g.walk.summary();
       const tag = target.rootRef(info.rootDigest);
-      const index = planner.addImage({ source: g.image, target: target.reference(tag), tag, targetRegistry: target.where.registry,
+      const index = planner.addImage({ source: g.referrer ? g.label : g.image, target: target.reference(tag), tag, targetRegistry: target.where.registry,
         targetRepository: target.where.repository, mountFrom: '' }, g.walk);
-      planner.answerRoot(index, await target.hasManifest(info.rootDigest), false);
-      images.push({ image: g.image, target, manifestBytes: new Map(g.walk.pushOrder().map((n) => [n.digest, n])),
+      planner.answerRoot(index, exists, false);
+      images.push({ image: g.image, referrer: g.referrer, ref: targetRef(g), target, manifestBytes: new Map(g.walk.pushOrder().map((n) => [n.digest, n])),
         summary: { blobs: { uploaded: 0, mounted: 0, present: 0, foreign: 0 }, bytes: { uploaded: 0, mounted: 0, present: 0 }, manifests: 0 } });
-    }
+    });
     await runPool(planner.pendingChecks(), smallJobsFor(options.jobs ?? DEFAULT_JOBS), async (d) => planner.answerBlob(d.image, d.digest, await images[d.image].target.hasBlob(d)));
     const built = planner.build();
     if (!built.ok) throw new IrelError(built.error);
@@ -361,21 +428,24 @@ async function relocateGraphs(ctx, openArchive, prefix, options, scan, graphs) {
     // repositories (a token scope per repository: 200 images must not mean 199 scopes each).
     for (const i of images) {
       const from = [...new Set(i.planned.blobs.filter((b) => b.action === 'mount').map((b) => b.from))];
-      if (from.length && !options.dryRun) i.target = await registryTarget(ctx, mapping[i.image], signal, null, { ...uploadOptions, mountScopes: from });
+      if (from.length && !options.dryRun) i.target = await registryTarget(ctx, i.ref, signal, null, { ...uploadOptions, mountScopes: from });
     }
+    const own = images.filter((i) => !i.referrer);
+    const referrersOf = (image) => images.filter((i) => i.referrer && i.image === image);
     if (options.dryRun) {
       return { mapping, json, dryRun: true, totals: plan.totals,
-        images: images.map((i) => ({ image: i.image, target: mapping[i.image], digest: i.planned.digest, plan: { dryRun: true, ...i.planned } })) };
+        images: own.map((i) => ({ image: i.image, target: mapping[i.image], digest: i.planned.digest,
+          plan: { dryRun: true, ...i.planned, ...(options.referrers === false ? {} : { referrers: referrersOf(i.image).length }) } })) };
     }
     const moving = plan.images.flatMap((p) => p.blobs).filter((b) => b.action === 'upload');
-    emit({ type: 'plan', blobs: new Set(moving.map((b) => b.digest)).size, bytes: plan.totals.bytes.upload, images: images.length });
+    emit({ type: 'plan', blobs: new Set(moving.map((b) => b.digest)).size, bytes: plan.totals.bytes.upload, images: own.length, referrers: images.length - own.length });
 
     // Blobs in archive order, each entry read once per pass (see executeFromStream): first the
     // rest of the archive the scan stopped in (each blob still ahead checked against the walks
     // when it ends), then, only if blobs are still owed, whole passes.
     const tail = new Map(); // digest -> size, of the blob entries after the scan stopped
     const onEnd = () => {
-      for (const g of graphs) checkBlobs(g.image, g.walk.blobs(), (d) => scan.blobs.get(d)?.size ?? tail.get(d));
+      for (const g of graphs) checkBlobs(g.label, g.walk.blobs(), (d) => scan.blobs.get(d)?.size ?? tail.get(d));
     };
     await executeFromStream({ images, emit, signal, openPass: () => {
       const rest = scan.rest;
@@ -385,12 +455,22 @@ async function relocateGraphs(ctx, openArchive, prefix, options, scan, graphs) {
       return archiveEntries(ctx, openArchive());
     } });
 
-    // Manifests, children first, each image's name last.
+    // Manifests, children first, each image's name last; then the referrers, each after what it
+    // refers to. A referrer the target refuses (ECR: any manifest with a subject) is reported, and
+    // the images stay relocated.
     const out = [];
-    for (const i of images) {
+    for (const i of own) {
       await pushManifests({ target: i.target, planned: i.planned, manifestBytes: i.manifestBytes, emit, summary: i.summary });
       out.push({ image: i.image, target: mapping[i.image], digest: i.planned.digest });
       emit({ type: 'image', phase: 'done', image: i.image, target: mapping[i.image], digest: i.planned.digest });
+    }
+    if (options.referrers !== false) {
+      const referrers = await pushReferrers(ctx, own, images.filter((i) => i.referrer), emit);
+      referrers.filtered = graphs.filtered ?? 0;
+      for (const o of out) {
+        o.referrers = referrersOf(o.image).filter((i) => i.copied).length;
+      }
+      return { mapping, json, images: out, referrers, archive: scan.stats };
     }
     return { mapping, json, images: out, archive: scan.stats };
   } finally {
@@ -398,6 +478,37 @@ async function relocateGraphs(ctx, openArchive, prefix, options, scan, graphs) {
     for (const g of graphs) g.walk.delete();
     planner.delete();
   }
+}
+
+// The referrers' manifests (their blobs went with the images'), subjects first; then, where a
+// target registry keeps no referrers lists itself, each subject's fallback tag merged with what
+// it lists already. Resolves the bundle's ReferrersSummary.
+async function pushReferrers(ctx, own, referrers, emit) {
+  const failed = [];
+  const failedDigests = new Set();
+  for (const i of referrers) {
+    const r = i.referrer;
+    const event = { digest: r.digest, subject: r.subject, artifactType: r.artifactType, image: i.image, ...(r.tag ? { tag: r.tag } : {}) };
+    emit({ type: 'referrer', phase: 'started', ...event });
+    try {
+      if (failedDigests.has(r.subject)) throw new Error(`what it refers to (${r.subject}) was not copied`);
+      await pushManifests({ target: i.target, planned: i.planned, manifestBytes: i.manifestBytes, emit: () => {}, summary: i.summary });
+      i.copied = true;
+      emit({ type: 'referrer', phase: 'done', ...event });
+    } catch (e) {
+      failedDigests.add(r.digest);
+      const error = errorData(e);
+      failed.push({ digest: r.digest, subject: r.subject, kind: r.kind, ...(r.tag ? { tag: r.tag } : {}), artifactType: r.artifactType, error });
+      emit({ type: 'referrer', phase: 'failed', ...event, error });
+    }
+  }
+  const fallbackTags = [];
+  for (const image of own) {
+    const copied = referrers.filter((i) => i.copied && i.image === image.image && i.referrer.kind === 'referrer')
+      .map((i) => ({ ...i.referrer, manifest: i.manifestBytes.get(i.referrer.digest) }));
+    fallbackTags.push(...await updateFallbackTags(ctx, image.target, copied, failed));
+  }
+  return { count: referrers.length, copied: referrers.filter((i) => i.copied).length, failed, fallbackTags };
 }
 
 // A blob the scan kept in memory (verified there), served as the ranges an upload asks for.

@@ -69,8 +69,35 @@ export async function checkBundleMapping(ctx, bundleBytes, mappingBytes, options
       v.ok = false;
       v.problem = e.message;
     }
+    const referrers = options.referrersByImage?.get(v.image);
+    if (v.ok && referrers?.length) await checkReferrers(ctx, v, referrers, options);
   }
   return r.verdicts;
+}
+
+// Whether each referrer the bundle carries for an image is at the target, in the relocated
+// image's repository (by digest; a cosign tag must name it): v.referrers lists each with
+// `present`; one missing fails the verdict, as it fails a relocation.
+async function checkReferrers(ctx, v, referrers, options) {
+  const repo = ctx.core.parseReference(v.relocated);
+  if (!repo.ok) return;
+  v.referrers = [];
+  for (const r of referrers) {
+    const entry = { digest: r.digest, artifactType: r.artifactType, ...(r.tag ? { tag: r.tag } : {}), present: false };
+    try {
+      entry.present = (await imageDigest(ctx, r.tag ? `${repo.name}:${r.tag}` : `${repo.name}@${r.digest}`, options)) === r.digest;
+      if (!entry.present) entry.problem = `the target's tag ${r.tag} names another manifest`;
+    } catch (e) {
+      entry.problem = e.code === 'MANIFEST_UNKNOWN' || e.status === 404 ? 'not at the target' : e.message;
+    }
+    v.referrers.push(entry);
+  }
+  const missing = v.referrers.filter((r) => !r.present);
+  if (missing.length) {
+    v.ok = false;
+    v.problem = `${missing.length} of ${v.referrers.length} referrers missing at the target: ` +
+      missing.map((r) => `${r.tag ?? r.digest}${r.artifactType ? ` (${r.artifactType})` : ''}: ${r.problem}`).join('; ');
+  }
 }
 
 /** Each image of a thin bundle, looked up in its registry: { image, digest, mediaType, size, platforms, blobs }. */

@@ -3,6 +3,7 @@ import { open, readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../node/atomic-file.js';
 import { formatPlan } from './plan-format.js';
 import { createProgress } from './progress.js';
+import { REFERRER_OPTIONS, REFERRER_USAGE, referrerOptions, reportReferrers } from './referrer-options.js';
 import { REGISTRY_OPTIONS, REGISTRY_USAGE, registryOptions } from './registry-options.js';
 import { UsageError } from './usage-error.js';
 
@@ -27,7 +28,11 @@ oci or absent; a contentDigest pins the image copied. The mapping is a JSON obje
 declares it, to its relocated reference (relocation-mapping.json), tags and digests kept.
 "check" prints one line per image and exits 1 if any fails; --online also asks each relocated
 image's registry for its digest, which must match the bundle's contentDigest, or for a thick
-bundle the digest its archive holds.
+bundle the digest its archive holds, and that each referrer a thick bundle carries is there.
+Referrers (signatures, attestations, SBOMs) travel with the images: "export" writes those of
+each image into the layout, "images" lists them per image, "relocate" pushes them after the
+images; a referrer not copied is named on standard error and the command exits 1 (the mapping
+is still written: it names only images that are there) unless --referrers best-effort.
 
 Options:
   -r, --repository-prefix PREFIX  where relocated images go
@@ -41,6 +46,8 @@ Options:
   -j, --jobs N                    blobs in flight per image (default 16; small blobs up to 16, large ones within 512 MiB in flight)
   -q, --quiet                     no progress on standard error
 ${REGISTRY_USAGE}
+
+${REFERRER_USAGE}
 
 Exit status: 0 success, 1 failure, 2 usage error.`;
 
@@ -74,6 +81,7 @@ export const bundleCommand = {
     jobs: { type: 'string', short: 'j' },
     quiet: { type: 'boolean', short: 'q' },
     ...REGISTRY_OPTIONS,
+    ...REFERRER_OPTIONS,
   },
 
   async run({ values, positionals }, io, irel) {
@@ -90,9 +98,10 @@ export const bundleCommand = {
     const sources = [...new Set(opened.info.images.filter((i) => i.relocatable).map((i) => irel.parse(i.image))
       .filter((r) => r.ok).map((r) => r.reference.domain))];
     const dst = prefix !== undefined && irel.checkPrefix(prefix).ok ? irel.parseReference(`${prefix}/x`).domain : undefined;
+    const withReferrers = referrerOptions(values, this);
     if (verb === 'images') {
       try {
-        for (const i of await opened.describe(registryOptions(values, { src: sources }))) io.stdout.write(`${JSON.stringify(i)}\n`);
+        for (const i of await opened.describe({ ...registryOptions(values, { src: sources }), ...withReferrers })) io.stdout.write(`${JSON.stringify(i)}\n`);
         return 0;
       } finally {
         irel.close();
@@ -104,10 +113,11 @@ export const bundleCommand = {
       const progress = createProgress(io.stderr, { quiet: values.quiet });
       try {
         const r = await irel.bundleExport(bundle, values.output, {
-          ...registryOptions(values, { src: sources }), platforms: values.platform ?? [], onProgress: progress.onProgress });
+          ...registryOptions(values, { src: sources }), ...withReferrers, platforms: values.platform ?? [], onProgress: progress.onProgress });
         progress.finish();
-        io.stdout.write(`wrote ${values.output} with ${r.images.length} images\n`);
-        return 0;
+        const referrers = r.referrers ? `, ${r.referrers.copied} referrer${r.referrers.copied === 1 ? '' : 's'}` : '';
+        io.stdout.write(`wrote ${values.output} with ${r.images.length} images${referrers}\n`);
+        return reportReferrers(r, values, io) ? 1 : 0;
       } finally {
         progress.finish();
         irel.close();
@@ -126,9 +136,10 @@ export const bundleCommand = {
     if (verb === 'check') {
       const mapping = await readInput(args[1], 'mapping').catch((e) => { e.command = this; throw e; });
       try {
-        const verdicts = await opened.check(mapping, { ...opts, online: !!values.online });
+        const verdicts = await opened.check(mapping, { ...opts, ...withReferrers, online: !!values.online });
         for (const v of verdicts) {
-          io.stdout.write(`${v.ok ? 'ok  ' : 'FAIL'} ${v.image} -> ${v.relocated || '(none)'}${v.ok ? (v.digest ? ` ${v.digest}` : '') : `: ${v.problem}`}\n`);
+          const referrers = v.ok && v.referrers?.length ? ` (${v.referrers.length} referrer${v.referrers.length === 1 ? '' : 's'} present)` : '';
+          io.stdout.write(`${v.ok ? 'ok  ' : 'FAIL'} ${v.image} -> ${v.relocated || '(none)'}${v.ok ? (v.digest ? ` ${v.digest}` : '') : `: ${v.problem}`}${referrers}\n`);
         }
         return verdicts.every((v) => v.ok) ? 0 : 1;
       } finally {
@@ -143,7 +154,7 @@ export const bundleCommand = {
     const progress = createProgress(io.stderr, { quiet: values.quiet || dryRun });
     try {
       const result = await opened.relocate(prefix, {
-        ...opts, jobs, dryRun, verifyFirst: !!values['verify-first'],
+        ...opts, ...withReferrers, jobs, dryRun, verifyFirst: !!values['verify-first'],
         onProgress: (e) => {
           if (e.type === 'image' && e.phase === 'done' && !values.quiet) io.stderr.write(`relocated ${e.image} to ${e.target} (${e.digest})\n`);
           progress.onProgress(e);
@@ -157,7 +168,12 @@ export const bundleCommand = {
       } else {
         io.stdout.write(result.json);
       }
-      return 0;
+      if (dryRun) return 0;
+      // The mapping names only images that are there; a referrer not copied fails the command
+      // (unless --referrers best-effort) all the same.
+      let failed = reportReferrers(result, values, io);
+      for (const i of result.images) failed = reportReferrers(i.summary, values, io, i.image) || failed;
+      return failed ? 1 : 0;
     } finally {
       progress.finish();
       irel.close();

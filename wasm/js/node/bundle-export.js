@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { pinnedSource, readBundle } from '../bundle/thin.js';
+import { errorData } from '../errors.js';
 import { registrySource } from '../registry/registry-place.js';
 import { relocate } from '../transfer/relocate.js';
 import { layoutTarget } from './layout-place.js';
@@ -45,19 +46,61 @@ async function blobOrder(core, layout) {
   return [...first, ...all.filter((p) => !placed.has(p))];
 }
 
+// The referrers of an image (signatures, attestations, SBOMs) into the layout beside it: each
+// found in the source is copied as an image of its own, an OCI referrer as an unnamed index
+// entry (found again by its subject), a cosign tag under `<image's repository>:<tag>`
+// (bundle/thick-referrers.js reads them back).
+async function exportReferrers(ctx, source, manifests, image, layoutDir, options) {
+  const { discoverReferrers, copyReferrers } = await import('../transfer/referrers.js');
+  const repo = ctx.core.parseReference(image);
+  const discovered = await discoverReferrers(ctx, source, manifests.digests, { types: options.referrersTypes ?? [], signal: options.signal })
+    .catch((e) => { if (options.signal?.aborted) throw e; return { error: e }; });
+  if (discovered.error) {
+    return { count: 0, copied: 0, filtered: 0, fallbackTags: [],
+      failed: [{ digest: manifests.sourceRoot, kind: 'discovery', error: errorData(discovered.error) }] };
+  }
+  const { found, filtered, unreadable, truncated } = discovered;
+  const copied = await copyReferrers(ctx, {
+    source, found, options,
+    // The layout's index lists its referrers itself: no fallback tag is written.
+    target: { name: repo.ok ? repo.name : image, referrersApi: async () => true },
+    openSource: (text, signal) => registrySource(ctx, text, signal),
+    openTarget: (text) => layoutTarget(ctx, layoutDir, text.includes('@') ? '' : text),
+  });
+  const notes = [];
+  if (manifests.rootRewritten) notes.push(`the platform filter gave ${image} a new digest: referrers of the original index ${manifests.sourceRoot} do not apply to it and were not exported`);
+  if (truncated) notes.push(`the source lists more referrers than ${found.length}: only those were looked at`);
+  const notRead = unreadable.map((u) => ({ digest: u.digest, subject: u.subject, kind: 'referrer', error: errorData(u.error) }));
+  return { count: found.length, copied: copied.copied, filtered, failed: [...notRead, ...copied.failed], fallbackTags: [],
+    ...(notes.length ? { note: notes.join('; ') } : {}) };
+}
+
 export async function exportBundle(ctx, bundleBytes, outPath, options = {}) {
   const bundle = readBundle(ctx.core, bundleBytes);
   const dir = await mkdtemp(join(tmpdir(), 'irel-export-'));
   const images = [];
   try {
     const seen = new Set();
+    const referrers = { count: 0, copied: 0, filtered: 0, failed: [], fallbackTags: [] };
+    const layoutDir = join(dir, 'layout');
     for (const image of bundle.images) {
       if (!image.relocatable || seen.has(image.image)) continue;
       seen.add(image.image);
       const from = pinnedSource(ctx.core, image);
-      const summary = await relocate(ctx, (signal) => registrySource(ctx, from, signal),
-        () => layoutTarget(ctx, join(dir, 'layout'), image.image), options);
-      images.push({ image: image.image, digest: summary.digest });
+      let source = null;
+      let manifests = null;
+      const summary = await relocate(ctx, async (signal) => (source = await registrySource(ctx, from, signal)),
+        () => layoutTarget(ctx, layoutDir, image.image), options, { onManifests: (m) => { manifests = m; } });
+      const entry = { image: image.image, digest: summary.digest };
+      if (options.referrers !== false) {
+        entry.referrers = await exportReferrers(ctx, source, manifests, image.image, layoutDir, options);
+        referrers.count += entry.referrers.count;
+        referrers.copied += entry.referrers.copied;
+        referrers.filtered += entry.referrers.filtered;
+        referrers.failed.push(...entry.referrers.failed);
+        if (entry.referrers.note) referrers.note = referrers.note ? `${referrers.note}; ${entry.referrers.note}` : entry.referrers.note;
+      }
+      images.push(entry);
     }
     const out = await createTarGz(outPath);
     try {
@@ -75,7 +118,7 @@ export async function exportBundle(ctx, bundleBytes, outPath, options = {}) {
       await out.abort();
       throw e;
     }
-    return { images, path: outPath };
+    return { images, path: outPath, ...(options.referrers === false ? {} : { referrers }) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -66,6 +66,17 @@ export async function layoutSource(ctx, dir, ref) {
   };
 }
 
+// index.json is read, changed and replaced: two copies into one layout at once (an image's
+// referrers are) must take turns, or the later rename drops the other's entry.
+const indexTurns = new Map(); // dir -> the last update's promise
+function serialized(dir, update) {
+  const turn = (indexTurns.get(dir) ?? Promise.resolve()).then(update);
+  const settled = turn.catch(() => {});
+  indexTurns.set(dir, settled);
+  settled.then(() => { if (indexTurns.get(dir) === settled) indexTurns.delete(dir); });
+  return turn;
+}
+
 /** name: the ref-name annotation for the root (e.g. the image's original name), or '' for none. */
 export async function layoutTarget(ctx, dir, name) {
   const { core } = ctx;
@@ -100,11 +111,13 @@ export async function layoutTarget(ctx, dir, name) {
     async putManifest(ref, m, isRoot) {
       await writeBlob(blobPath(core, dir, m.digest, 'target'), [m.bytes]);
       if (!isRoot) return;
-      const index = await readIndex(core, dir, 'target');
-      const updated = core.addToLayoutIndex(index, { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length },
-        ref === m.digest ? '' : ref);
-      if (!updated.ok) fail(updated.error, 'target');
-      await writeFileAtomic(join(dir, 'index.json'), updated.bytes);
+      await serialized(dir, async () => {
+        const index = await readIndex(core, dir, 'target');
+        const updated = core.addToLayoutIndex(index, { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length },
+          ref === m.digest ? '' : ref);
+        if (!updated.ok) fail(updated.error, 'target');
+        await writeFileAtomic(join(dir, 'index.json'), updated.bytes);
+      });
     },
   };
 }

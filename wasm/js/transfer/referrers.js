@@ -122,7 +122,7 @@ export async function copyReferrers(ctx, { source, target, openSource, openTarge
 
 // Where the target keeps no referrers lists itself, each subject's fallback tag lists its
 // referrers: what the tag lists already, plus what was copied. Resolves the tags written.
-async function updateFallbackTags(ctx, target, copied, failed) {
+export async function updateFallbackTags(ctx, target, copied, failed) {
   if (!copied.length) return [];
   const bySubject = new Map();
   for (const item of copied) (bySubject.get(item.subject) ?? bySubject.set(item.subject, []).get(item.subject)).push(item);
