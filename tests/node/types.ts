@@ -66,6 +66,17 @@ const opened = irel.openBundle('sort.tgz');
 const described = await opened.describe();
 const platforms: string[] = described[0].platforms;
 void platforms;
+const carried: string[] = (described[0].referrers ?? []).map((r) => `${r.artifactType} ${r.digest} ${r.subject} ${r.size} ${r.tag ?? ''}`);
+void carried;
+const thick = await opened.relocate('r.io/p', { referrers: true, referrersTypes: ['application/spdx+json'] });
+const thickFailed: number = (thick.referrers?.failed.length ?? 0) + (thick.images[0]?.referrers ?? 0);
+void thickFailed;
+const present: boolean[] = (await opened.check('{}', { online: true, referrers: true }))
+  .flatMap((v) => (v.referrers ?? []).map((r) => r.present));
+void present;
+const exported = await irel.bundleExport('{}', 'out.tgz', { referrers: false });
+const exportedReferrers: number = exported.referrers?.copied ?? 0;
+void exportedReferrers;
 irel.close();
 
 const fromBytes = await load({ wasmBinary: new Uint8Array(0) });

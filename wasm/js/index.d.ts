@@ -233,6 +233,8 @@ export interface MappingVerdict {
   ok: boolean;
   problem: string;
   digest?: string;
+  /** Online, a thick bundle's referrers of this image, each looked for at the target (one missing fails the verdict). */
+  referrers?: { digest: string; artifactType: string; tag?: string; present: boolean; problem?: string }[];
 }
 
 export type BundleInput = string | Uint8Array;
@@ -251,6 +253,22 @@ export interface BundleImageDescription {
   size: number;
   platforms: string[];
   blobs: number;
+  /** Thick bundles: the referrers the archive carries for the image (none with referrers: false). */
+  referrers?: BundleReferrer[];
+}
+
+/** A signature, attestation or SBOM a thick bundle carries for one of its images. */
+export interface BundleReferrer {
+  digest: string;
+  mediaType: string;
+  /** Read from the referrer's manifest (cosign tags: their payload's media type). */
+  artifactType: string;
+  /** Its manifest and blobs, in bytes. */
+  size: number;
+  /** The manifest it refers to (the image, one of its children, or another referrer). */
+  subject: string;
+  /** A cosign tag ("sha256-HEX.sig"), pushed as that tag. */
+  tag?: string;
 }
 
 /** Bounds on what reading a thick bundle may cost; every one is refused with a named error beyond. */
@@ -295,10 +313,14 @@ export interface OpenedBundle {
   info: BundleInfo;
   map(prefix: string): { mapping: Record<string, string>; json: string };
   relocate(prefix: string, options?: BundleOptions):
-    Promise<{ mapping: Record<string, string>; json: string; images: { image: string; target: string; digest: string }[];
+    Promise<{ mapping: Record<string, string>; json: string;
+      /** referrers: how many of the image's were copied (thick bundles); summary: the image's copy (thin bundles). */
+      images: { image: string; target: string; digest: string; referrers?: number; summary?: CopySummary }[];
+      /** Thick bundles: the referrers the archive carries, pushed after the images (absent with referrers: false). */
+      referrers?: ReferrersSummary;
       /** Thick bundles. */ archive?: ArchiveScanStats }>;
-  check(mappingJson: BundleInput, options?: RegistryOptions & { online?: boolean }): Promise<MappingVerdict[]>;
-  describe(options?: RegistryOptions & { archiveLimits?: ArchiveLimits }): Promise<BundleImageDescription[]>;
+  check(mappingJson: BundleInput, options?: RegistryOptions & { online?: boolean; referrers?: boolean }): Promise<MappingVerdict[]>;
+  describe(options?: RegistryOptions & { archiveLimits?: ArchiveLimits; referrers?: boolean; referrersTypes?: string[] }): Promise<BundleImageDescription[]>;
 }
 
 export declare class Irel {
@@ -344,7 +366,8 @@ export declare class Irel {
   /** Opens a bundle: a path (Node), { json } (thin) or { archive: () => source } (thick). */
   openBundle(input: string | { json: Uint8Array | string } | { archive: () => ArchiveSource }, options?: RegistryOptions & { archiveLimits?: ArchiveLimits }): OpenedBundle;
   /** Node: writes a thick bundle (.tgz) from a thin bundle.json. */
-  bundleExport(bundleJson: BundleInput, outPath: string, options?: CopyOptions): Promise<{ images: { image: string; digest: string }[]; path: string }>;
+  bundleExport(bundleJson: BundleInput, outPath: string, options?: CopyOptions):
+    Promise<{ images: { image: string; digest: string; referrers?: ReferrersSummary }[]; path: string; referrers?: ReferrersSummary }>;
   /** A bundle.json's images. Throws IrelError for an invalid bundle. */
   bundleInfo(bundleJson: BundleInput): BundleInfo;
   /** The relocation mapping { original: relocated }; no network. */
