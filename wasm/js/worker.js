@@ -65,6 +65,8 @@ function copyOptions(args, signal, progress) {
   if (Number.isInteger(args.jobs) && args.jobs > 0) out.jobs = args.jobs;
   if (Array.isArray(args.platforms) && args.platforms.length) out.platforms = args.platforms.map(String);
   if (args.includeNondistributable) out.includeNondistributable = true;
+  if (args.referrers === false) out.referrers = false;
+  if (Array.isArray(args.referrersTypes) && args.referrersTypes.length) out.referrersTypes = args.referrersTypes.map(String);
   out.onProgress = (event) => progress(event);
   return out;
 }
@@ -111,7 +113,7 @@ const OPS = {
   async describe(irel, args, { signal, progress }) {
     const options = registryOptions(args, signal);
     const b = openBundle(irel, args.bundle, progress, ['bundle.json', 'verify'], options);
-    return { ...summaryOf(b), images: await b.describe(options) };
+    return { ...summaryOf(b), images: await b.describe({ ...options, ...(args.referrers === false ? { referrers: false } : {}) }) };
   },
   async map(irel, args, { progress }) {
     return openBundle(irel, args.bundle, progress, ['bundle.json']).map(String(args.prefix ?? ''));
@@ -121,8 +123,9 @@ const OPS = {
     const b = openBundle(irel, args.bundle, progress, ['bundle.json', 'verify', 'upload'], options);
     const r = await b.relocate(String(args.prefix ?? ''), options);
     // Thin relocations carry each copy's summary; keep only plain data.
-    return { mapping: r.mapping, json: r.json, images: r.images.map(({ image, target, digest }) => ({ image, target, digest })),
-      ...(r.archive ? { archive: r.archive } : {}) };
+    return { mapping: r.mapping, json: r.json, images: r.images.map(({ image, target, digest, referrers }) => ({ image, target, digest,
+      ...(referrers === undefined ? {} : { referrers }) })),
+      ...(r.archive ? { archive: r.archive } : {}), ...(r.referrers ? { referrers: r.referrers } : {}) };
   },
   async check(irel, args, { signal, progress }) {
     const options = registryOptions(args, signal);
