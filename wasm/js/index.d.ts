@@ -417,6 +417,9 @@ export interface WorkerCopyArgs extends WorkerRegistryArgs {
   jobs?: number;
   platforms?: string[];
   includeNondistributable?: boolean;
+  /** false: copy no referrers (signatures, attestations, SBOMs); default true. */
+  referrers?: boolean;
+  referrersTypes?: string[];
 }
 
 /** The worker's progress events: the library's, plus one per pass over a thick archive. */
@@ -428,14 +431,14 @@ export type WorkerProgressEvent =
 export interface WorkerOps {
   open: { args: { bundle: WorkerBundle }; result: { kind: 'thin' | 'thick'; info: BundleInfo; json: string } };
   describe: {
-    args: { bundle: WorkerBundle } & WorkerRegistryArgs;
+    args: { bundle: WorkerBundle; referrers?: boolean } & WorkerRegistryArgs;
     result: { kind: 'thin' | 'thick'; info: BundleInfo; json: string; images: BundleImageDescription[] };
   };
   map: { args: { bundle: WorkerBundle; prefix: string }; result: { mapping: Record<string, string>; json: string } };
   relocate: {
     args: { bundle: WorkerBundle; prefix: string } & WorkerCopyArgs;
-    result: { mapping: Record<string, string>; json: string; images: { image: string; target: string; digest: string }[];
-      archive?: ArchiveScanStats };
+    result: { mapping: Record<string, string>; json: string; images: { image: string; target: string; digest: string; referrers?: number }[];
+      archive?: ArchiveScanStats; referrers?: ReferrersSummary };
   };
   /** The worker's WebAssembly memory, in bytes (its peak). */
   memory: { args: Record<string, never>; result: { wasmBytes: number } };

@@ -12,10 +12,10 @@
 //   open      { bundle }                              -> { kind, info, json }
 //   describe  { bundle, ...registry }                 -> { kind, info, json, images: [{ image, digest, mediaType, size, platforms, blobs }] }
 //   map       { bundle, prefix }                      -> { mapping, json }
-//   relocate  { bundle, prefix, ...registry, jobs }   -> { mapping, json, images: [{ image, target, digest }], archive? }
+//   relocate  { bundle, prefix, ...registry, jobs, referrers, referrersTypes } -> { mapping, json, images: [{ image, target, digest, referrers? }], archive?, referrers? }
 //   check     { bundle, mapping, online, ...registry } -> [{ image, relocated, ok, problem, digest? }]
 //   memory    {}                                      -> { wasmBytes } (the core's WebAssembly memory)
-//   copy      { src, dst, ...registry, jobs, platforms, includeNondistributable, dryRun } -> CopySummary
+//   copy      { src, dst, ...registry, jobs, platforms, includeNondistributable, dryRun, referrers, referrersTypes } -> CopySummary
 //   digest    { ref, ...registry }                    -> 'sha256:…'
 //   describeImage  { ref, ...registry }               -> { image, digest, mediaType, size, platforms, blobs }
 //   relocateImages { refs, prefix, ...registry, jobs, platforms, dryRun } -> RelocateImagesResult
