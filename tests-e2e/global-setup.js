@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { startDialectProxy } from '../tests/helpers/dialect-proxy.js';
 import { startFaultProxy } from '../tests/helpers/fault-proxy.js';
 import { startRegistry } from '../tests/helpers/registry.js';
+import { seedSigned } from '../tests/helpers/referrers.js';
 import { forgeBundle, pushSamples } from '../tests/helpers/samples.js';
 import { pushImage } from '../tests/helpers/seed.js';
 import { makeTempDir, waitUntil } from '../tests/helpers/util.js';
@@ -94,6 +95,13 @@ export default async function globalSetup() {
     const bigThick = join(tmp, 'big.tgz');
     sh(process.execPath, [CLI, 'bundle', 'export', bigThin, '-o', bigThick, '-q']);
 
+    // A thick bundle of an image with its signatures, attestation and SBOM (and cosign's tag).
+    const signed = await seedSigned(upstream, 'samples/signed');
+    const signedThin = join(tmp, 'signed.json');
+    writeFileSync(signedThin, JSON.stringify({ name: 'signed', version: '1.0.0', images: { app: { imageType: 'oci', image: signed.image.ref } } }));
+    const signedThick = join(tmp, 'signed.tgz');
+    sh(process.execPath, [CLI, 'bundle', 'export', signedThin, '-o', signedThick, '-q']);
+
     // The proxy, allowed to reach the test registries (loopback targets are refused otherwise).
     const log = join(tmp, 'proxy.log');
     const proxy = spawn(process.execPath, [SERVER, '--port', String(PORT),
@@ -131,6 +139,8 @@ export default async function globalSetup() {
       dialects: Object.fromEntries(Object.entries(dialects).map(([name, d]) => [name, { ...handle(internal), host: d.host }])),
       images: Object.fromEntries(Object.entries(images).map(([k, v]) => [k, { ref: v.ref, digest: v.digest }])),
       big: { ref: big.ref, digest: big.digest, size: BIG_LAYER, thick: bigThick },
+      signed: { ref: signed.image.ref, digest: signed.image.digest, thick: signedThick,
+        referrers: Object.fromEntries(Object.entries(signed).filter(([k]) => k !== 'image').map(([k, v]) => [k, v.digest])) },
       bundle,
       thin,
       thick,

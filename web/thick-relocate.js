@@ -41,7 +41,21 @@ export async function relocateThick(app, connection, thick, busy) {
     g.overall.root.remove();
     images.set(d.image, g);
   }
+  const carried = thick.described.reduce((k, d) => k + (d.referrers?.length ?? 0), 0);
+  const referrers = carried ? view.group('referrers', 'Referrers: signatures, attestations, SBOMs', { mono: false }) : null;
+  if (referrers) {
+    referrers.layersEl.remove();
+    referrers.overall.root.remove();
+    referrers.setStatus(`${plural(carried, 'referrer')} to push after the images`);
+  }
+  const pushed = { done: 0, failed: 0 };
   const onProgress = (e) => {
+    if (e.type === 'referrer' && referrers && e.phase !== 'started') {
+      pushed[e.phase === 'done' ? 'done' : 'failed']++;
+      referrers.setStatus(`${pushed.done} of ${carried} pushed${pushed.failed ? `, ${pushed.failed} not pushed` : ''}`,
+        pushed.failed ? 'error' : 'running');
+      return;
+    }
     if (e.type === 'archive' && e.phase === 'verify') pass1.set(e.done, e.size);
     else if (e.type === 'archive' && e.phase === 'upload') pass2.set(e.done, e.size);
     else if (e.type === 'plan') {
@@ -73,7 +87,15 @@ export async function relocateThick(app, connection, thick, busy) {
       summary: $('thick-result-summary'), link: $('thick-download'), container: $('thick-result') });
     thick.mappingJson = result.json;
     setDownload($('thick-download'), result.json);
-    status.textContent = `Done: ${plural(result.images.length, 'image')} relocated from ${file.name}.`;
+    const r = result.referrers;
+    if (referrers && r) referrers.finish(`${r.copied} of ${r.count} pushed`, r.failed.length ? 'error' : 'done');
+    status.textContent = `Done: ${plural(result.images.length, 'image')} relocated from ${file.name}` +
+      `${r?.count ? `, with ${plural(r.copied, 'referrer')}` : ''}.`;
+    // A referrer the registry refused is not copied; the images are: say which and why.
+    if (r?.failed.length) {
+      showError(errBox, { code: 'REFERRERS_NOT_COPIED', message: r.failed.map((f) => `${f.tag ?? f.digest}` +
+        `${f.artifactType ? ` (${f.artifactType})` : ''}: ${f.error.message}`).join('; ') }, `${plural(r.failed.length, 'referrer')} not copied:`);
+    }
   } catch (e) {
     const cancelled = e.code === 'CANCELLED';
     const kind = cancelled ? 'cancelled' : 'error';

@@ -1,7 +1,8 @@
 // "Thick bundle": an archive chosen or dropped, read and verified in the worker (every blob against
 // its digest), its images listed and its mapping previewed under a prefix; relocating it is
 // thick-relocate.js.
-import { RateMeter, formatBytes, plural, progressText } from './format.js';
+import { RateMeter, formatBytes, plural, progressText, shortDigest } from './format.js';
+import { referrerKind } from './referrer-kind.js';
 import { $, cell, clearError, digestCell, dropTarget, isJsonName, showError } from './render.js';
 import { relocateThick } from './thick-relocate.js';
 
@@ -47,11 +48,24 @@ export function setupThick(app, connection, { defaultPrefix, openBundleJson, toC
       const v = cell(row, d ? '✓ verified' : verifiedError ? '✗ not verified' : 'verifying…', { cls: d ? 'ok' : verifiedError ? 'bad' : 'muted' });
       v.dataset.verified = String(Boolean(d));
       if (!d && verifiedError) row.className = 'invalid';
+      // Its signatures, attestations and SBOMs, each a row under it: they travel with it.
+      for (const r of d?.referrers ?? []) {
+        const sub = body.insertRow();
+        sub.className = 'referrer';
+        sub.dataset.referrer = r.digest;
+        cell(sub, `↳ ${referrerKind(r.artifactType, r.tag)}${r.tag ? ` (tag ${r.tag})` : ''}`, { title: r.artifactType });
+        digestCell(sub, r.digest);
+        cell(sub, `refers to ${shortDigest(r.subject, 12)}`, { cls: 'mono', title: r.subject });
+        cell(sub, formatBytes(r.size), { cls: 'num' });
+        cell(sub, '✓ verified', { cls: 'ok' }).dataset.verified = 'true';
+      }
     }
     const n = seen.size;
+    const referrers = (thick.described ?? []).reduce((k, d) => k + (d.referrers?.length ?? 0), 0);
     const summary = $('thick-images-summary');
     summary.textContent = thick.described
-      ? `${plural(n, 'image')}, every blob verified against its digest (${formatBytes(thick.described.reduce((s, d) => s + d.size, 0))}).`
+      ? `${plural(n, 'image')}${referrers ? ` and ${plural(referrers, 'referrer')} (signatures, attestations, SBOMs)` : ''}, ` +
+        `every blob verified against its digest (${formatBytes(thick.described.reduce((s, d) => s + d.size + (d.referrers ?? []).reduce((t, r) => t + r.size, 0), 0))}).`
       : verifiedError ? `${plural(n, 'image')}; the bundle failed verification, so nothing can be relocated from it.`
         : `${plural(n, 'image')}; verifying…`;
     const other = thick.info.images.filter((i) => !i.relocatable).length;
