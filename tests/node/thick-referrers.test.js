@@ -156,6 +156,49 @@ describe('thick bundles carry referrers', () => {
     });
   }
 
+  // Variants of the exported bundle, unpacked, changed and packed again with tar.
+  const variant = (name, change) => {
+    const dir = join(tmp, name);
+    mkdirSync(dir);
+    assert.equal(spawnSync('tar', ['-xzf', tgz, '-C', dir]).status, 0);
+    const indexPath = join(dir, 'artifacts/layout/index.json');
+    const index = JSON.parse(readFileSync(indexPath, 'utf8'));
+    change(index, dir);
+    writeFileSync(indexPath, JSON.stringify(index));
+    const out = join(tmp, `${name}.tgz`);
+    assert.equal(spawnSync('tar', ['-czf', out, '-C', dir, 'bundle.json', 'artifacts']).status, 0);
+    return out;
+  };
+  const hostile = [
+    ['a cosign tag named for another repository is neither listed nor pushed anywhere', 'elsewhere', (index) => {
+      const cosign = index.manifests.find((d) => d.digest === signed.cosign.digest);
+      cosign.annotations['org.opencontainers.image.ref.name'] = `evil.example/other:${fallbackTag(signed.image.digest)}.sig`;
+    }, async (r, images, prefix) => {
+      assert.equal(r.status, 0, r.stderr);
+      assert.ok(!images[signed.image.ref].referrers.some((x) => x.digest === signed.cosign.digest));
+      const app = JSON.parse(r.stdout)[signed.image.ref].replace(/^[^/]+\//, '').replace(/:v1$/, '');
+      assert.ok(!(await listTags(dst, app)).includes(`${fallbackTag(signed.image.digest)}.sig`), prefix);
+    }],
+    ['a referrer whose blob the archive lacks: refused by name before anything is pushed', 'lacking', (index, dir) => {
+      const layer = JSON.parse(readFileSync(join(dir, 'artifacts/layout/blobs', signed.sbom.digest.replace(':', '/')), 'utf8')).layers[0];
+      spawnSync('rm', [join(dir, 'artifacts/layout/blobs', layer.digest.replace(':', '/'))]);
+    }, async (r, images, prefix, catalog) => {
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, new RegExp(`bundle image ${signed.image.ref.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: referrer ${signed.sbom.digest}: blob sha256:[0-9a-f]{64} is missing from the archive`));
+      assert.deepEqual((await catalog()).filter((x) => x.startsWith(prefix)), []);
+    }],
+  ];
+  for (const [name, dirName, change, check] of hostile) {
+    it(name, async () => {
+      const bad = variant(dirName, change);
+      const images = Object.fromEntries((await irel(['bundle', 'images', bad])).stdout.trim().split('\n').filter(Boolean)
+        .map((l) => JSON.parse(l)).map((i) => [i.image, i]));
+      const r = await irel(['bundle', 'relocate', bad, '-r', `${dst.host}/${dirName}`, '-q']);
+      const catalog = async () => JSON.parse((await fetch(`${dst.url}/v2/_catalog?n=1000`).then((x) => x.text()))).repositories;
+      await check(r, images, dirName, catalog);
+    });
+  }
+
   it('a dry run counts each image\'s referrers and writes nothing', async () => {
     const r = await irel(['bundle', 'relocate', tgz, '-r', `${dst.host}/dry`, '--dry-run', '--json']);
     assert.equal(r.status, 0, r.stderr);
