@@ -38,4 +38,11 @@ test('lists the referrers a thick bundle carries under their image and relocates
   const listed = JSON.parse((await getManifest(internal, repo, fallbackTag(signed.digest), { creds: internal.creds })).bytes.toString());
   expect(listed.manifests.map((d) => d.digest).sort()).toEqual([signed.referrers.sig, signed.referrers.att, signed.referrers.sbom].sort());
   expect((await getManifest(internal, repo, `${fallbackTag(signed.digest)}.sig`, { creds: internal.creds })).digest).toBe(signed.referrers.cosign);
+
+  // Checked online from the result: the image and each referrer are at the target.
+  await page.getByRole('button', { name: 'Check this mapping' }).click();
+  await page.getByLabel(/online/).check();
+  await page.getByRole('button', { name: 'Check', exact: true }).click();
+  await expect(page.locator('#check-summary')).toHaveText('1 image: all ok (online check of signed.tgz)');
+  await expect(page.locator('#check-verdicts tbody')).toContainText(`registry has ${signed.digest} and its 5 referrers`);
 });
