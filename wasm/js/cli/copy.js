@@ -66,9 +66,7 @@ copied counts unless --referrers best-effort), 2 usage error.`,
       });
       progress.finish();
       if (dryRun) {
-        const lines = formatPlan(summary);
-        if (typeof summary.referrers === 'number') lines.push(`referrers: ${summary.referrers} to copy`);
-        io.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : `${lines.join('\n')}\n`);
+        io.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : `${formatPlan(summary).join('\n')}\n`);
         return 0;
       }
       let line = `copied ${src} to ${dst} with content digest ${summary.digest}`;
@@ -81,7 +79,7 @@ copied counts unless --referrers best-effort), 2 usage error.`,
         io.stderr.write(`blobs: ${b.uploaded} uploaded (${formatBytes(summary.bytes.uploaded)}), ${b.mounted} mounted, ` +
           `${b.present} already present${b.foreign ? `, ${b.foreign} foreign not copied` : ''}; ${summary.manifests} manifests\n`);
       }
-      return reportReferrers(summary, values, io) ? 1 : 0;
+      return reportReferrers(summary, values, io, '', progress.shownFailures) ? 1 : 0;
     } finally {
       progress.finish();
       process.removeListener('SIGINT', onSignal);

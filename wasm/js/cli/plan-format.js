@@ -1,5 +1,6 @@
 // A transfer plan as people read it: per image its target and digest, what each blob will be
-// (uploaded, mounted from where, already present, foreign) with bytes, and the totals.
+// (uploaded, mounted from where, already present, foreign) with bytes, the totals, and the
+// referrers (signatures, attestations, SBOMs) that would come along.
 import { formatBytes } from './progress.js';
 
 const VERB = { upload: 'upload', mount: 'mount', present: 'present', foreign: 'foreign' };
@@ -21,5 +22,7 @@ export function formatPlan(planned) {
   lines.push(`  blobs: ${count.upload} to upload (${formatBytes(bytes.upload)}), ${count.mount} to mount (${formatBytes(bytes.mount)}), ` +
     `${count.present} present (${formatBytes(bytes.present)}), ${count.foreign} foreign`);
   lines.push(`  manifests: ${planned.exists ? 1 : planned.manifests.length}, the root last as ${planned.tag}`);
+  // Counted only when referrers come along (not with --no-referrers).
+  if (typeof planned.referrers === 'number') lines.push(`  referrers: ${planned.referrers} to copy`);
   return lines;
 }

@@ -88,7 +88,7 @@ Exit status: 0 all relocated (or planned), 1 any image failed (named on standard
       const result = await irel.relocateImages(refs, prefix, {
         ...base, ...referrerOptions(values, this), jobs, platforms: values.platform ?? [], dryRun, signal: controller.signal,
         onProgress: (e) => {
-          if (e.type === 'image' && e.phase === 'done' && !values.quiet) io.stderr.write(`relocated ${e.image} to ${e.target} (${e.digest})\n`);
+          if (e.type === 'image' && e.phase === 'done') progress.print(`relocated ${e.image} to ${e.target} (${e.digest})`);
           progress.onProgress(e);
         },
       });
@@ -104,7 +104,7 @@ Exit status: 0 all relocated (or planned), 1 any image failed (named on standard
       } else if (values.output) await writeFileAtomic(values.output, result.json);
       else io.stdout.write(result.json);
       let referrersFailed = false;
-      for (const i of result.images) if (i.ok && reportReferrers(i.summary, values, io, i.image)) referrersFailed = true;
+      for (const i of result.images) if (i.ok && reportReferrers(i.summary, values, io, i.image, progress.shownFailures)) referrersFailed = true;
       const done = result.images.length - result.failed;
       if (result.failed) {
         io.stderr.write(`irel relocate: ${done} of ${result.images.length} images ${dryRun ? 'planned' : 'relocated'}, ${result.failed} failed\n`);
