@@ -156,7 +156,7 @@ export const bundleCommand = {
       const result = await opened.relocate(prefix, {
         ...opts, ...withReferrers, jobs, dryRun, verifyFirst: !!values['verify-first'],
         onProgress: (e) => {
-          if (e.type === 'image' && e.phase === 'done' && !values.quiet) io.stderr.write(`relocated ${e.image} to ${e.target} (${e.digest})\n`);
+          if (e.type === 'image' && e.phase === 'done') progress.print(`relocated ${e.image} to ${e.target} (${e.digest})`);
           progress.onProgress(e);
         },
       });
@@ -171,8 +171,9 @@ export const bundleCommand = {
       if (dryRun) return 0;
       // The mapping names only images that are there; a referrer not copied fails the command
       // (unless --referrers best-effort) all the same.
-      let failed = reportReferrers(result, values, io);
-      for (const i of result.images) failed = reportReferrers(i.summary, values, io, i.image) || failed;
+      // Failures progress has shown already are not named twice.
+      let failed = reportReferrers(result, values, io, '', progress.shownFailures);
+      for (const i of result.images) failed = reportReferrers(i.summary, values, io, i.image, progress.shownFailures) || failed;
       return failed ? 1 : 0;
     } finally {
       progress.finish();

@@ -142,7 +142,8 @@ export function createProgress(stream, { quiet = false, interval } = {}) {
         state.referrers.set(key, { digest: e.digest, subject: e.subject, artifactType: e.artifactType, phase: e.phase });
         const line = referrerLine(e);
         if (line) print(line);
-        if (e.phase === 'failed') shownFailures.add(key);
+        // Also without the image: a report of many images' referrers at once (a thick bundle's) has none.
+        if (e.phase === 'failed') shownFailures.add(key).add(referrerKey('', e.subject, e.digest));
       }
       if (e.type === 'wait' && e.ms >= 1000) {
         print(`waiting ${Math.round(e.ms / 1000)} s: ${e.side} registry ${e.registry} answered ${e.status || 'with a network error'}${e.status === 429 ? ' (rate limited)' : ''}`);
