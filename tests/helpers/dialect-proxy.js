@@ -8,7 +8,7 @@
 // 's3'. GHCR and ACR serve blob downloads from a second listener ("storage"): another origin
 // (http://localhost:PORT2, the registry being http://127.0.0.1:PORT1) that reads the blob from the
 // registry itself. Modelled on fault-proxy.js.
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 
 import { registryClient } from './registry-client.js';
@@ -27,8 +27,10 @@ const DEFAULTS = {
   // (ECR's create-on-push repository creation templates); registryId: named in NAME_UNKNOWN.
   ecr: { repositories: [], createOnPush: false, registryId: '123456789012' },
   gar: {},
-  // storageTtlMs: how long a storage URL handed out in a redirect stays valid.
-  ghcr: { storageTtlMs: 300_000 },
+  // storageTtlMs: how long a storage URL handed out in a redirect stays valid;
+  // wrongReferrerTypes: a referrers index under a `sha256-<hex>` tag is served with every entry's
+  // artifactType wrong (true: application/vnd.oci.empty.v1+json; a string: that type; false: as stored).
+  ghcr: { storageTtlMs: 300_000, wrongReferrerTypes: true },
   // authorizationStatus: what the storage answers a request carrying Authorization (400 or 403).
   acr: { authorizationStatus: 400 },
   // unreadableProjects: projects the pushing user cannot read (mounts from them answer 401);
@@ -149,10 +151,12 @@ const HANDLERS = {
     handle: (ctx) => oneChunkOnly(ctx, 'gar') ?? mountOpensUpload(ctx, 'gar') ?? false,
   },
 
-  // GitHub Container Registry: as GAR for uploads and mounts; downloads redirect to storage.
+  // GitHub Container Registry: as GAR for uploads and mounts; downloads redirect to storage;
+  // fallback referrers indexes whose entries name a wrong artifactType.
   ghcr: {
-    init: () => ({}),
-    handle: (ctx) => oneChunkOnly(ctx, 'ghcr') ?? mountOpensUpload(ctx, 'ghcr') ?? redirectToStorage(ctx, 'ghcr') ?? false,
+    init: () => ({ servedIndexes: new Map() }),
+    handle: (ctx) => oneChunkOnly(ctx, 'ghcr') ?? mountOpensUpload(ctx, 'ghcr') ?? redirectToStorage(ctx, 'ghcr')
+      ?? wrongReferrerTypes(ctx, 'ghcr') ?? false,
     // The storage URL is short-lived and refuses HEAD: containerd/stargz-snapshotter#167 (a 307
     // to github-production-container-registry.s3.amazonaws.com; HEAD there fails with 403; the
     // redirected URL "expires soon (300sec?)" and then fails with 403).
@@ -460,6 +464,47 @@ function redirectToStorage(ctx, name) {
   })();
 }
 
+// GHCR has no referrers API (404), so referrers live in fallback indexes under `sha256-<hex>`
+// tags, and the entries of those indexes may name a wrong artifactType: the type must be read
+// from the referrer manifest itself. NVIDIA/aicr#1957 (on ghcr.io the fallback index names
+// cosign-pushed bundles application/vnd.oci.empty.v1+json while their manifests declare
+// application/vnd.dev.sigstore.bundle.v0.3+json, so filtering by the index's artifactType is
+// unreliable there; the referrers API answers 404), kyverno/kyverno#16754 (on GHCR, fallback
+// index entries written by cosign 3.x carry application/vnd.oci.empty.v1+json or "", the real
+// type being on the manifest), sigstore/cosign#4641 (the cause: go-containerregistry writes the
+// fallback index without pulling the artifactType up). The wrong value is written by a client
+// and GHCR serves it as stored; what a reader of GHCR sees is reproduced here, at read time, on
+// indexes the tests seed correctly. GUESS: every entry of every OCI index under such a tag is
+// rewritten (the threads show it for cosign-pushed entries). The bytes served are a new index, so
+// Content-Length, Docker-Content-Digest and ETag name them, and a GET or HEAD by that digest
+// serves them again (as the registry would for an index stored so).
+function wrongReferrerTypes(ctx, name) {
+  const { route, method, options, state } = ctx;
+  if (!options.wrongReferrerTypes || route?.kind !== 'manifest' || (method !== 'GET' && method !== 'HEAD')) return undefined;
+  const again = state.servedIndexes.get(route.ref);
+  if (again) {
+    ctx.note(`${name}: referrers index with wrong artifactTypes served by digest`);
+    return ctx.answer(200, again.headers, again.body);
+  }
+  if (!/^sha256-[0-9a-f]{64}$/.test(route.ref)) return undefined;
+  const wrong = typeof options.wrongReferrerTypes === 'string' ? options.wrongReferrerTypes : 'application/vnd.oci.empty.v1+json';
+  return (async () => {
+    const r = await ctx.fetch({ method: 'GET', body: null });
+    if (r.status !== 200) return ctx.relay(r);
+    let index = null;
+    try { index = JSON.parse(r.body.toString()); } catch { /* not JSON: served as it is */ }
+    const type = String(r.headers['content-type'] ?? '').split(';')[0].trim();
+    if (type !== OCI_INDEX || !Array.isArray(index?.manifests)) return ctx.relay(r);
+    index.manifests = index.manifests.map((d) => ({ ...d, artifactType: wrong }));
+    const body = Buffer.from(JSON.stringify(index));
+    const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+    const headers = { ...r.headers, 'content-length': String(body.length), 'docker-content-digest': digest, etag: `"${digest}"` };
+    state.servedIndexes.set(digest, { headers, body });
+    ctx.note(`${name}: referrers index served with wrong artifactTypes`);
+    return ctx.answer(200, headers, body);
+  })();
+}
+
 // Docker Hub's token endpoint refuses a push token request that also names a three-part
 // repository (the `from=` repository of a mount): google/go-containerregistry#1687 (`GET
 // auth.docker.io/token?scope=repository:njhale/bar:pull,push repository:njhale/foo/bar:pull&...`
@@ -498,9 +543,10 @@ async function dockerhubToken(ctx) {
  * the proxy.
  * Returns { host, url, port, profile, options, state, storage: { host, url } | null, log,
  * dialects, stop() }: state is the profile's live state (ecr: repositories, a Set one may add
- * to; dockerhub: pulls), log is [{ seq, listener: 'registry' | 'token' | 'storage', method,
- * path, status, dialect }] (at most 10 000 entries; dialect says what the profile did, null when
- * the request went through untouched) and dialects the entries where the profile acted.
+ * to; dockerhub: pulls; ghcr: servedIndexes, digest -> the rewritten referrers index served),
+ * log is [{ seq, listener: 'registry' | 'token' | 'storage', method, path, status, dialect }]
+ * (at most 10 000 entries; dialect says what the profile did, null when the request went through
+ * untouched) and dialects the entries where the profile acted.
  */
 export async function startDialectProxy({ target, profile, options = {}, tokenServer, credentials } = {}) {
   const t = new URL(target);

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { PROFILES, startDialectProxy } from '../helpers/dialect-proxy.js';
 import { registryHas, sha256 } from '../helpers/inspect.js';
+import { fallbackTag, pushReferrer, putFallbackIndex, TYPES } from '../helpers/referrers.js';
 import { startRegistry } from '../helpers/registry.js';
 import { registryClient } from '../helpers/registry-client.js';
 import { MEDIA_TYPES, pushImage, pushIndex, putManifest } from '../helpers/seed.js';
@@ -338,6 +339,103 @@ describe('ghcr storage', () => {
         const missing = await httpRequest(`${p.url}/v2/base/app/blobs/sha256:${'0'.repeat(64)}`);
         assert.equal(missing.status, 404);
         assert.equal(errorCode(missing), 'BLOB_UNKNOWN');
+      },
+    },
+  ];
+  for (const c of cases) it(c.name, () => withProxy('ghcr', c.options ?? {}, c.run));
+});
+
+describe('ghcr referrers indexes', () => {
+  const EMPTY = 'application/vnd.oci.empty.v1+json';
+  const INDEX_ACCEPT = { accept: `${MEDIA_TYPES.oci.index}, ${MEDIA_TYPES.oci.manifest}` };
+  const REPO = 'ghcr/refs'; // its own repository: the tag lists of base/app stay as quay's cases count them
+  let subjectImage; // ghcr/refs:v1
+  let stored; // its fallback index as seeded (right types), { bytes, digest }
+  let referrers; // what it lists
+  before(async () => {
+    subjectImage = await pushImage(reg, `${REPO}:v1`, { layers: [1200] });
+    const subject = { digest: subjectImage.digest, size: subjectImage.size, mediaType: subjectImage.mediaType };
+    referrers = [
+      await pushReferrer(reg, REPO, { subject, artifactType: TYPES.spdx, layerType: TYPES.spdx, payload: 'sbom' }),
+      await pushReferrer(reg, REPO, { subject, layerType: TYPES.simpleSigning, payload: 'cosign-style image' }),
+    ];
+    await putFallbackIndex(reg, REPO, subjectImage, referrers);
+    const r = await httpRequest(`${reg.url}/v2/${REPO}/manifests/${fallbackTag(subjectImage.digest)}`, { headers: INDEX_ACCEPT });
+    stored = { bytes: r.body, digest: sha256(r.body) };
+  });
+  const tagUrl = (p) => `${p.url}/v2/${REPO}/manifests/${fallbackTag(subjectImage.digest)}`;
+  /** GET of the fallback tag through p: the index served, checked to be what its headers say. */
+  async function served(p) {
+    const r = await httpRequest(tagUrl(p), { headers: INDEX_ACCEPT });
+    assert.equal(r.status, 200);
+    assert.equal(Number(r.headers['content-length']), r.body.length, 'Content-Length of the bytes served');
+    assert.equal(r.headers['docker-content-digest'], sha256(r.body), 'Docker-Content-Digest of the bytes served');
+    assert.equal(r.headers['content-type'], MEDIA_TYPES.oci.index);
+    return { ...r, index: JSON.parse(r.body.toString()) };
+  }
+  const cases = [
+    {
+      name: 'a sha256-<hex> tag holding a referrers index is served with every entry\'s artifactType wrong, the rest intact',
+      async run(p) {
+        const r = await served(p);
+        assert.notEqual(r.headers['docker-content-digest'], stored.digest);
+        assert.equal(r.headers.etag, `"${r.headers['docker-content-digest']}"`);
+        assert.deepEqual(r.index.manifests.map((d) => d.artifactType), [EMPTY, EMPTY]);
+        assert.deepEqual(r.index.manifests.map(({ artifactType, ...d }) => d),
+          referrers.map((x) => ({ mediaType: x.mediaType, digest: x.digest, size: x.size })));
+        assert.deepEqual(p.dialects.map((e) => e.dialect), ['ghcr: referrers index served with wrong artifactTypes']);
+      },
+    },
+    {
+      name: 'HEAD of the tag names the same digest and length; GET and HEAD by that digest serve the same bytes',
+      async run(p) {
+        const r = await served(p);
+        const digest = r.headers['docker-content-digest'];
+        const head = await httpRequest(tagUrl(p), { method: 'HEAD', headers: INDEX_ACCEPT });
+        assert.equal(head.status, 200);
+        assert.equal(head.headers['docker-content-digest'], digest);
+        assert.equal(Number(head.headers['content-length']), r.body.length);
+        assert.equal(head.body.length, 0);
+        const byDigest = await httpRequest(`${p.url}/v2/${REPO}/manifests/${digest}`, { headers: INDEX_ACCEPT });
+        assert.equal(byDigest.status, 200);
+        assert.equal(sha256(byDigest.body), digest);
+        const headByDigest = await httpRequest(`${p.url}/v2/${REPO}/manifests/${digest}`, { method: 'HEAD', headers: INDEX_ACCEPT });
+        assert.equal(headByDigest.headers['docker-content-digest'], digest);
+      },
+    },
+    {
+      name: 'wrongReferrerTypes as a string serves that type',
+      options: { wrongReferrerTypes: 'application/vnd.oci.image.config.v1+json' },
+      async run(p) {
+        const r = await served(p);
+        assert.deepEqual(r.index.manifests.map((d) => d.artifactType), ['application/vnd.oci.image.config.v1+json', 'application/vnd.oci.image.config.v1+json']);
+      },
+    },
+    {
+      name: 'wrongReferrerTypes: false serves the index as stored',
+      options: { wrongReferrerTypes: false },
+      async run(p) {
+        const r = await served(p);
+        assert.equal(r.headers['docker-content-digest'], stored.digest);
+        assert.deepEqual(r.index.manifests.map((d) => d.artifactType), [TYPES.spdx, 'application/vnd.oci.image.config.v1+json']);
+        assert.equal(p.dialects.length, 0);
+      },
+    },
+    {
+      name: 'other manifests are untouched: the image, a sha256- tag naming an image, a missing sha256- tag',
+      async run(p) {
+        const other = `sha256-${'cd'.repeat(32)}`;
+        await putManifest(registryClient(reg), REPO, other, subjectImage.manifestBytes, subjectImage.mediaType);
+        const v1 = await httpRequest(`${p.url}/v2/${REPO}/manifests/v1`, { headers: { accept: subjectImage.mediaType } });
+        assert.equal(sha256(v1.body), subjectImage.digest);
+        const tagged = await httpRequest(`${p.url}/v2/${REPO}/manifests/${other}`, { headers: { accept: subjectImage.mediaType } });
+        assert.equal(tagged.status, 200);
+        assert.equal(sha256(tagged.body), subjectImage.digest);
+        assert.equal(tagged.headers['docker-content-digest'], subjectImage.digest);
+        const missing = await httpRequest(`${p.url}/v2/${REPO}/manifests/sha256-${'ef'.repeat(32)}`, { headers: INDEX_ACCEPT });
+        assert.equal(missing.status, 404);
+        assert.equal(errorCode(missing), 'MANIFEST_UNKNOWN');
+        assert.equal(p.dialects.length, 0);
       },
     },
   ];
