@@ -1,6 +1,8 @@
 // Progress bars for relocations: a card per image (or per pass over an archive) with its overall
-// bar, and a bar per layer, each with bytes, rate and time left.
-import { RateMeter, formatBytes, progressText, shortDigest } from './format.js';
+// bar, and a bar per layer, each with bytes, rate and time left; under it, the image's referrers
+// (signatures, attestations, SBOMs), each an item of its own: copying, copied or not copied (why).
+import { RateMeter, formatBytes, plural, progressText, shortDigest } from './format.js';
+import { referrerKind } from './referrer-kind.js';
 
 const STATES = {
   started: 'starting',
@@ -62,12 +64,15 @@ export class Bar {
   }
 }
 
-/** A card for one image (or one archive pass): an overall bar, a status line and layer bars. */
+/** A card for one image (or one archive pass): an overall bar, a status line, layer bars and referrers. */
 export class Group {
   #layers = new Map(); // digest -> { bar, size, done, state }
   #total = 0;
+  #referrers = new Map(); // `${subject} ${digest}` -> { item, phase }
+  #referrersEl = null;
 
   constructor(parent, title, { subtitle = '', mono = true } = {}) {
+    this.title = title;
     this.heading = el('h4', { text: title, class: mono ? 'mono' : '' });
     this.sub = el('p', { class: 'muted mono', text: subtitle });
     this.status = el('p', { class: 'group-status', text: 'waiting' });
@@ -106,6 +111,36 @@ export class Group {
     layer.bar.set(layer.done, layer.size, STATES[e.state] ?? e.state);
     layer.bar.state(e.state);
     this.#update();
+  }
+
+  /** A referrer event ({ phase: 'started' | 'done' | 'failed', digest, subject, artifactType, tag?, error? }). */
+  referrer(e) {
+    if (!this.#referrersEl) {
+      this.#referrersEl = el('ul', { class: 'referrers', 'aria-label': `Referrers of ${this.title}` });
+      this.root.append(this.#referrersEl);
+    }
+    const key = `${e.subject} ${e.digest}`;
+    let r = this.#referrers.get(key);
+    if (!r) {
+      r = { item: el('li', { 'data-referrer': e.digest, title: `${e.digest} (${e.artifactType || 'no artifact type'}) of ${e.subject}` }), phase: '' };
+      this.#referrers.set(key, r);
+      this.#referrersEl.append(r.item);
+    }
+    r.phase = e.phase;
+    r.item.dataset.state = e.phase;
+    const what = `${referrerKind(e.artifactType, e.tag)} ${shortDigest(e.digest)} of ${shortDigest(e.subject)}`;
+    r.item.textContent = e.phase === 'started' ? `${what}: copying…`
+      : e.phase === 'done' ? `${what}: copied${e.tag ? ` as tag ${e.tag}` : ''}`
+        : `${what}: not copied: ${e.error?.code ?? 'ERROR'}: ${e.error?.message ?? ''}`;
+    if (e.phase === 'started') this.setStatus('copying signatures, attestations and SBOMs', 'running');
+  }
+
+  /** "2 referrers copied, 1 not copied", or '' when the image had none. */
+  referrersText() {
+    const phases = [...this.#referrers.values()].map((r) => r.phase);
+    if (!phases.length) return '';
+    const failed = phases.filter((p) => p === 'failed').length;
+    return `${plural(phases.filter((p) => p === 'done').length, 'referrer')} copied${failed ? `, ${failed} not copied` : ''}`;
   }
 
   #update() {

@@ -1,6 +1,7 @@
 // "Plan" in the Relocate images panel: the library's relocateImages with dryRun, in the worker. For
 // each image: its digest and what relocating it would do with its blobs (upload, mount from another
-// repository of the target registry, nothing because the target has them); nothing is written.
+// repository of the target registry, nothing because the target has them), and how many referrers
+// (signatures, attestations, SBOMs) would come along; nothing is written.
 import { formatBytes, plural } from './format.js';
 import { $, cell, digestCell } from './render.js';
 
@@ -27,6 +28,8 @@ export function renderPlan(rows, prefix) {
   body.replaceChildren();
   const sum = { upload: [0, 0], mount: [0, 0], present: [0, 0] };
   let failed = 0;
+  let referrers = null; // counted only when they come along
+
   for (const r of rows) {
     const row = body.insertRow();
     row.dataset.image = r.image;
@@ -47,10 +50,16 @@ export function renderPlan(rows, prefix) {
       td.dataset[action] = String(blobs[action]);
     }
     if (r.plan.exists) row.cells[row.cells.length - 1].textContent += ' · image already there';
+    if (typeof r.plan.referrers === 'number') {
+      referrers = (referrers ?? 0) + r.plan.referrers;
+      row.dataset.referrers = String(r.plan.referrers);
+      if (r.plan.referrers) row.cells[2].append(document.createElement('br'), `${plural(r.plan.referrers, 'referrer')}`);
+    }
   }
   const planned = rows.length - failed;
   const text = `Plan for ${plural(planned, 'image')} under ${prefix}: ${amount(...sum.upload)} to upload, ` +
     `${amount(...sum.mount)} to mount, ${amount(...sum.present)} already in the target registry` +
+    `${referrers === null ? '' : `, ${plural(referrers, 'referrer')} (signatures, attestations, SBOMs) to copy`}` +
     `${failed ? `; ${failed} cannot be relocated` : ''}. Nothing was written.`;
   $('relocate-plan-summary').textContent = text;
   $('relocate-plan-result').hidden = false;

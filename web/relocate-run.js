@@ -1,7 +1,8 @@
 // Running a relocation of the "Relocate images" panel in the worker: a list of references through
 // the library's relocateImages (one image failing does not stop the others), or a dropped
 // bundle.json through the bundle's relocate (pinned to its content digests). Progress goes to one
-// card per image; each relocated image's digest is read back from the target registry.
+// card per image, its referrers (signatures, attestations, SBOMs) items of their own on it; each
+// relocated image's digest is read back from the target registry.
 import { formatBytes, shortDigest } from './format.js';
 import { confirmDigest, errorData } from './render.js';
 
@@ -12,12 +13,34 @@ function onCopyEvent(g, e) {
   if (e.type === 'plan') g.plan(e.bytes, e.blobs);
   else if (e.type === 'blob') g.blob(e);
   else if (e.type === 'manifest' && e.phase === 'pushed') g.setStatus(e.root ? 'writing the name' : 'pushing manifests', 'running');
+  else if (e.type === 'referrer') g.referrer(e);
 }
 
-function relocatedText(digest, summary) {
+function relocatedText(g, digest, summary) {
   const bytes = summary?.bytes;
+  const referrers = g.referrersText();
   return `relocated as ${shortDigest(digest, 16)}` +
-    (bytes ? ` (${formatBytes(bytes.uploaded)} uploaded, ${formatBytes(bytes.present + bytes.mounted)} already there)` : '');
+    (bytes ? ` (${formatBytes(bytes.uploaded)} uploaded, ${formatBytes(bytes.present + bytes.mounted)} already there)` : '') +
+    (referrers ? `; ${referrers}` : '');
+}
+
+/**
+ * The referrers of each image as its events tell them (Map image -> a ReferrersSummary's counts
+ * and failures), for copies whose result carries no summary of them (a bundle's).
+ */
+function referrerTally() {
+  const byImage = new Map();
+  return {
+    add(e) {
+      if (e.type !== 'referrer') return;
+      if (!byImage.has(e.image)) byImage.set(e.image, { count: 0, copied: 0, filtered: 0, failed: [], fallbackTags: [] });
+      const t = byImage.get(e.image);
+      if (e.phase === 'started') t.count++;
+      else if (e.phase === 'done') t.copied++;
+      else t.failed.push({ kind: e.tag ? 'tag' : 'referrer', digest: e.digest, subject: e.subject, artifactType: e.artifactType, error: e.error });
+    },
+    get: (image) => byImage.get(image),
+  };
 }
 
 /**
@@ -29,19 +52,21 @@ function relocatedText(digest, summary) {
  */
 export async function relocateList({ worker, refs, targets, prefix, args, signal, groups, step }) {
   const summaries = new Map(); // image -> CopySummary, from its copy's 'done' event
+  const tally = referrerTally(); // for images whose result never came (a cancelled job)
   const confirmations = new Map(); // image -> Promise of confirmDigest(), started as each image is done
   const failures = new Map(); // image -> error
   const started = new Set();
   const onProgress = (e) => {
     const g = groups.get(e.image);
     if (!g) return;
+    tally.add(e);
     if (e.type === 'image' && e.phase === 'started') {
       started.add(e.image);
       g.setStatus('reading manifests', 'running');
     } else if (e.type === 'done') {
       summaries.set(e.image, e.summary);
     } else if (e.type === 'image' && e.phase === 'done') {
-      g.finish(relocatedText(e.digest, summaries.get(e.image)));
+      g.finish(relocatedText(g, e.digest, summaries.get(e.image)));
       confirmations.set(e.image, confirmDigest(worker, e.target, args));
       step();
     } else if (e.type === 'image' && e.phase === 'failed') {
@@ -71,7 +96,9 @@ export async function relocateList({ worker, refs, targets, prefix, args, signal
     if (confirming) {
       const confirmed = await confirming;
       const sourceDigest = (done?.summary ?? summaries.get(image))?.sourceDigest;
-      rows.push({ image, target, sourceDigest, ...confirmed });
+      // The copy's own account of its referrers (with its note, and lists it could not read).
+      const referrers = done?.summary?.referrers ?? tally.get(image);
+      rows.push({ image, target, sourceDigest, ...confirmed, ...(referrers ? { referrers } : {}) });
       if (!confirmed.error) mapping[image] = target;
       continue;
     }
@@ -92,6 +119,7 @@ export async function relocateList({ worker, refs, targets, prefix, args, signal
 /** The same for a dropped bundle.json (job.bundleJson), relocated as a bundle. */
 export async function relocateBundle({ worker, bundleJson, refs, prefix, args, signal, groups, step }) {
   const sourceDigests = new Map();
+  const tally = referrerTally();
   let result;
   try {
     result = await worker.run('relocate', { bundle: { json: bundleJson }, prefix, ...args }, {
@@ -99,10 +127,11 @@ export async function relocateBundle({ worker, bundleJson, refs, prefix, args, s
       onProgress: (e) => {
         const g = groups.get(e.image);
         if (!g) return;
+        tally.add(e);
         if (e.type === 'image' && e.phase === 'started') g.setStatus('reading manifests', 'running');
         else if (e.type === 'done') sourceDigests.set(e.image, e.summary.sourceDigest);
         else if (e.type === 'image' && e.phase === 'done') {
-          g.finish(`relocated as ${shortDigest(e.digest, 16)}`);
+          g.finish(relocatedText(g, e.digest));
           step();
         } else onCopyEvent(g, e);
       },
@@ -118,7 +147,9 @@ export async function relocateBundle({ worker, bundleJson, refs, prefix, args, s
   const mapping = {};
   for (const img of result.images) {
     const confirmed = await confirmDigest(worker, img.target, args);
-    rows.push({ image: img.image, target: img.target, sourceDigest: sourceDigests.get(img.image) ?? img.digest, ...confirmed });
+    const referrers = tally.get(img.image);
+    rows.push({ image: img.image, target: img.target, sourceDigest: sourceDigests.get(img.image) ?? img.digest, ...confirmed,
+      ...(referrers ? { referrers } : {}) });
   }
   Object.assign(mapping, result.mapping);
   return { rows, mapping, error: null };

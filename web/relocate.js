@@ -1,6 +1,7 @@
 // "Relocate images": references typed in (or a dropped bundle.json's images), their relocated
 // names previewed as you type, each source looked up (irel.describeImage in the worker), planned
 // (a dry run), relocated with progress, cancel, digests confirmed and the mapping offered for download.
+// Their referrers (signatures, attestations, SBOMs) come along unless the box is unchecked.
 import { ProgressView } from './progress.js';
 import { formatBytes, plural } from './format.js';
 import { planList, renderPlan } from './relocate-plan.js';
@@ -8,6 +9,17 @@ import { relocateBundle, relocateList } from './relocate-run.js';
 import { $, cell, clearError, digestCell, dropTarget, errorData, isArchiveName, renderRelocateResult, showError } from './render.js';
 
 const LOOKUP_RETRY = { attempts: 2, baseMs: 200 };
+
+/** ", with 3 referrers; 1 referrer not copied" for the result's rows, or '' when they had none. */
+function referrersStatus(rows) {
+  let copied = 0;
+  let notCopied = 0;
+  for (const r of rows) {
+    copied += r.referrers?.copied ?? 0;
+    notCopied += (r.referrers?.failed ?? []).filter((f) => f.kind === 'referrer' || f.kind === 'tag').length;
+  }
+  return `${copied ? `, with ${plural(copied, 'referrer')}` : ''}${notCopied ? `; ${plural(notCopied, 'referrer')} not copied` : ''}`;
+}
 
 /**
  * setupRelocate(app, connection, { openArchive(file), onPrefixInput() }) -> { renderPreview,
@@ -129,7 +141,7 @@ export function setupRelocate(app, connection, { openArchive, onPrefixInput = ()
   }
 
   function setRelocating(running) {
-    for (const id of ['relocate-run', 'relocate-plan', 'lookup', 'refs-file']) $(id).disabled = running;
+    for (const id of ['relocate-run', 'relocate-plan', 'lookup', 'refs-file', 'with-referrers']) $(id).disabled = running;
     $('relocate-cancel').disabled = !running;
     refsInput.readOnly = running;
     prefixInput.readOnly = running;
@@ -160,7 +172,9 @@ export function setupRelocate(app, connection, { openArchive, onPrefixInput = ()
     const skippedText = skipped ? ` (${plural(skipped, 'invalid line')} skipped)` : '';
     relocating = new AbortController();
     setRelocating(true);
-    return { prefix, valid, skippedText, bundleJson, targets, signal: relocating.signal, args: connection.registryArgs() };
+    // Referrers come along by default (the library's); unchecked, none is looked for.
+    const args = { ...connection.registryArgs(), ...($('with-referrers').checked ? {} : { referrers: false }) };
+    return { prefix, valid, skippedText, bundleJson, targets, signal: relocating.signal, args };
   }
 
   function done() {
@@ -198,7 +212,8 @@ export function setupRelocate(app, connection, { openArchive, onPrefixInput = ()
       status.textContent = 'Relocation failed.';
       showError(errBox, error, 'Relocation failed:');
     } else {
-      status.textContent = failed ? `Done, with ${plural(failed, 'failure')}.` : `Done: ${plural(rows.length, 'image')} relocated.`;
+      status.textContent = (failed ? `Done, with ${plural(failed, 'failure')}` : `Done: ${plural(rows.length, 'image')} relocated`) +
+        `${referrersStatus(rows)}.`;
     }
     if (rows.length) {
       renderRelocateResult(rows, mapping, { body: document.querySelector('#relocate-result-table tbody'),

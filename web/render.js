@@ -1,6 +1,8 @@
 // Shared rendering of the page: table cells, error boxes, download links, drop zones, and the
-// result table of a relocation (relocated images with their digests confirmed in the target).
+// result table of a relocation (relocated images with their digests confirmed in the target, and
+// what became of their referrers).
 import { plural, shortDigest } from './format.js';
+import { referrerKind } from './referrer-kind.js';
 
 export const $ = (id) => document.getElementById(id);
 
@@ -100,13 +102,61 @@ export async function confirmDigest(worker, ref, args) {
   }
 }
 
+/** One failure of a ReferrersSummary, in words. */
+export function referrerFailureText(f) {
+  const why = `${f.error?.code ?? 'ERROR'}: ${f.error?.message ?? ''}`;
+  if (f.kind === 'discovery') return `the referrers of ${f.digest} could not be listed: ${why}`;
+  const what = `${referrerKind(f.artifactType, f.tag)} ${f.digest}${f.subject ? ` of ${f.subject}` : ''}`;
+  if (f.kind === 'fallback-tag') return `${what} copied, but not listed under the target's tag ${f.tag}: ${why}`;
+  return `${what} not copied: ${why}`;
+}
+
 /**
- * The result table: rows [{ image, target, sourceDigest, targetDigest } | { image, target, error }];
- * mapping: the images relocated, offered for download as relocation-mapping.json.
+ * A row under an image's: its referrers copied (signatures, attestations, SBOMs), each one not
+ * copied with its error, and the copy's note. Only when it had any, or a note, or a failure.
+ */
+function referrersRow(body, r, columns) {
+  const s = r.referrers;
+  const failed = s?.failed ?? [];
+  if (!s || !(s.count || failed.length || s.note)) return;
+  const notCopied = failed.filter((f) => f.kind === 'referrer' || f.kind === 'tag').length;
+  const row = body.insertRow();
+  row.className = 'referrers';
+  row.dataset.image = r.image;
+  row.dataset.copied = String(s.copied ?? 0);
+  row.dataset.failed = String(notCopied);
+  const td = cell(row, `↳ ${plural(s.copied ?? 0, 'referrer')} copied (signatures, attestations, SBOMs)` +
+    `${notCopied ? `, ${notCopied} not copied` : ''}${s.filtered ? `, ${s.filtered} left out by type` : ''}`);
+  td.colSpan = columns;
+  if (failed.length) {
+    const list = document.createElement('ul');
+    list.className = 'referrer-failures';
+    list.setAttribute('aria-label', `Referrers of ${r.image} not copied`);
+    for (const f of failed) {
+      const li = document.createElement('li');
+      li.textContent = referrerFailureText(f);
+      li.dataset.referrer = f.digest;
+      list.append(li);
+    }
+    td.append(list);
+  }
+  if (s.note) {
+    const note = document.createElement('p');
+    note.className = 'note';
+    note.textContent = `Referrers: ${s.note}`;
+    td.append(note);
+  }
+}
+
+/**
+ * The result table: rows [{ image, target, sourceDigest, targetDigest, referrers? } | { image, target,
+ * error }] (referrers: the copy's ReferrersSummary); mapping: the images relocated, offered for
+ * download as relocation-mapping.json.
  */
 export function renderRelocateResult(rows, mapping, { body, summary, link, container }) {
   body.replaceChildren();
   let preserved = 0;
+  const referrers = { copied: 0, notCopied: 0, any: false };
   for (const r of rows) {
     const row = body.insertRow();
     cell(row, r.image, { cls: 'mono' });
@@ -123,10 +173,17 @@ export function renderRelocateResult(rows, mapping, { body, summary, link, conta
     if (ok) preserved++;
     const td = cell(row, ok ? '✓ preserved' : '✗ differs', { cls: ok ? 'ok' : 'bad' });
     td.dataset.preserved = String(ok);
+    referrersRow(body, r, row.cells.length);
+    if (r.referrers) {
+      referrers.any ||= Boolean(r.referrers.count || r.referrers.failed?.length);
+      referrers.copied += r.referrers.copied ?? 0;
+      referrers.notCopied += (r.referrers.failed ?? []).filter((f) => f.kind === 'referrer' || f.kind === 'tag').length;
+    }
   }
   const n = Object.keys(mapping).length;
   summary.textContent = `${plural(n, 'image')} relocated of ${rows.length}; ${preserved} with ${preserved === 1 ? 'its' : 'their'} digest confirmed in the target registry.` +
-    (n ? ' The mapping lists the relocated images.' : '');
+    (n ? ' The mapping lists the relocated images.' : '') +
+    (referrers.any ? ` ${plural(referrers.copied, 'referrer')} copied${referrers.notCopied ? `, ${referrers.notCopied} not copied` : ''}.` : '');
   if (n) setDownload(link, `${JSON.stringify(mapping, null, 2)}\n`);
   link.hidden = !n;
   container.hidden = false;
