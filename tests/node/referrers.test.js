@@ -107,6 +107,22 @@ describe('referrers without the referrers API (fallback tags)', () => {
     assert.deepEqual(await listTags(dst, 'to/dry'), []);
   });
 
+  it('a blob the referrers share (the empty config) is uploaded once, not once per referrer', async () => {
+    // Uploaded again while another referrer's manifest naming it was PUT, docker-registry refused
+    // that manifest (MANIFEST_BLOB_UNKNOWN): the copy then failed now and then.
+    const front = await startFaultProxy({ target: dst.url });
+    try {
+      const s = await irel.copy(signed.image.ref, `${front.host}/to/shared:v1`);
+      assert.deepEqual(s.referrers.failed, []);
+      const committed = front.log.filter((e) => e.method === 'PUT' && /\/blobs\/uploads\/.*[?&]digest=/.test(e.path))
+        .map((e) => decodeURIComponent(/[?&]digest=([^&]+)/.exec(e.path)[1]));
+      assert.ok(committed.length >= 8, `${committed.length} uploads`);
+      assert.equal(new Set(committed).size, committed.length, `each blob once: ${committed.join(' ')}`);
+    } finally {
+      await front.stop();
+    }
+  });
+
   it('copied again, writes nothing more', async () => {
     const again = await irel.copy(signed.image.ref, `${dst.host}/to/app:v1`);
     assert.equal(again.referrers.copied, 5);

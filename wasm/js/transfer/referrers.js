@@ -92,6 +92,23 @@ export async function copyReferrers(ctx, { source, target, openSource, openTarge
     depthOf.set(item.digest, depth);
     (byDepth[depth] ??= []).push(item);
   }
+  // Referrers share blobs (most carry the same empty config `{}`): copied at once, each would
+  // upload it again, and docker-registry rewrites a blob's link on every upload, refusing a
+  // manifest PUT that lands meanwhile (MANIFEST_BLOB_UNKNOWN). One upload per blob, shared.
+  const uploads = new Map(); // digest -> the upload's promise
+  const sharedTarget = (t) => ({ ...t,
+    async hasBlob(d, signal) {
+      if (uploads.has(d.digest)) return uploads.get(d.digest).then(() => true, () => t.hasBlob(d, signal));
+      return t.hasBlob(d, signal);
+    },
+    putBlob(d, ...rest) {
+      const prior = uploads.get(d.digest);
+      if (prior) return prior.then(() => 'uploaded', () => t.putBlob(d, ...rest));
+      const upload = t.putBlob(d, ...rest);
+      uploads.set(d.digest, upload);
+      upload.catch(() => { if (uploads.get(d.digest) === upload) uploads.delete(d.digest); });
+      return upload;
+    } });
   for (const items of byDepth) {
     if (!items) continue;
     await runPool(items, IN_FLIGHT, async (item) => {
@@ -102,7 +119,7 @@ export async function copyReferrers(ctx, { source, target, openSource, openTarge
         const copiedManifest = item.manifest;
         await relocate(ctx,
           async (signal) => ({ ...(await openSource(`${source.name}${ref}`, signal)), root: async () => copiedManifest }),
-          (signal, src) => openTarget(`${target.name}${ref}`, signal, src),
+          async (signal, src) => sharedTarget(await openTarget(`${target.name}${ref}`, signal, src)),
           { jobs: options.jobs, signal: options.signal, includeNondistributable: options.includeNondistributable },
           { targetBeside: true });
         done.push(item);
