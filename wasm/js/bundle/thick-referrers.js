@@ -19,11 +19,7 @@ export function findBundleReferrers(ctx, indexBytes, images, manifestOf, { types
   const index = core.parseManifest(indexBytes, 'application/vnd.oci.image.index.v1+json');
   const byImage = new Map(images.map((i) => [i.image, []]));
   if (!index.ok) return { byImage, filtered: 0 };
-  const roots = new Set();
-  for (const i of images) {
-    const found = core.findInLayout(indexBytes, i.image);
-    if (found.ok) roots.add(found.descriptor.digest);
-  }
+  const roots = new Set(images.map((i) => i.digests[i.digests.length - 1])); // the walk's push order ends at the root
   // Unnamed entries by subject; named ones by "repository:tag".
   const bySubject = new Map();
   const byName = new Map();

@@ -22,8 +22,15 @@ function bad(code, message) {
   return new IrelError({ code, message, side: 'source' });
 }
 
-export function blobDigest(path) {
-  const m = /^artifacts\/layout\/blobs\/([a-z0-9]+)\/([a-f0-9]+)$/.exec(path);
+/** An archive entry's path as written, less any leading "./" (tar -C DIR . writes those). */
+export function entryPath(entry) {
+  return entry.path.replace(/^(?:\.\/)+/, '');
+}
+
+/** The digest of a blob entry of the layout at `layout` (a path prefix), or null. */
+export function blobDigest(path, layout = LAYOUT) {
+  if (!path.startsWith(`${layout}blobs/`)) return null;
+  const m = /^([a-z0-9]+)\/([a-f0-9]+)$/.exec(path.slice(layout.length + 6));
   return m ? `${m[1]}:${m[2]}` : null;
 }
 
@@ -187,7 +194,9 @@ class Scan {
 /**
  * Pass 1. openArchive() -> archive reader ({ next, read, skip, readAll, close }).
  * Resolves to { bundleBytes, bundle, indexBytes, blobs: Map(digest -> { size, bytes? }), stats,
- * rest }. Options: maxJsonBytes, the most bytes of manifests kept at once (ARCHIVE_LIMIT beyond);
+ * rest, files }. layout: where the OCI layout is in the archive (a path prefix: '' for an OCI
+ * archive or a docker save tarball); bundle: whether bundle.json is required (a thick bundle);
+ * files: { name: maxBytes } of other files to read (files[name] their bytes, or absent). Options: maxJsonBytes, the most bytes of manifests kept at once (ARCHIVE_LIMIT beyond);
  * keepConfigs, to keep the configs too (for describing images); stream, to stop at the first
  * blob entry after which nothing more is needed to know every image's graph (where `irel bundle
  * export` puts the layers): rest is then { ar, entry }, the open reader and that entry, for the
@@ -195,8 +204,10 @@ class Scan {
  * their bytes (forUpload: true) within the budget; otherwise rest is null and every blob was hashed.
  * stats: { passes, keptPeakBytes, rereadBlobs, streamed }.
  */
-export function scanThickBundle(ctx, openArchive, { maxJsonBytes = JSON_BUDGET, keepConfigs = false, stream = false } = {}) {
+export function scanThickBundle(ctx, openArchive, { maxJsonBytes = JSON_BUDGET, keepConfigs = false, stream = false,
+  layout = LAYOUT, bundle: isBundle = true, files: wantFiles = {} } = {}) {
   const scan = new Scan(ctx, { maxJsonBytes, keepConfigs, keepForUpload: stream });
+  const files = {};
   let bundleBytes = null;
   let layoutFile = null;
   let indexBytes = null;
@@ -206,20 +217,23 @@ export function scanThickBundle(ctx, openArchive, { maxJsonBytes = JSON_BUDGET, 
     for (let entry = ar.next(); entry; entry = ar.next()) {
       requireRegular(entry);
       if (entry.type === 'dir') continue;
-      if (entry.path === 'bundle.json') bundleBytes = ar.readAll(16 << 20);
-      else if (entry.path === `${LAYOUT}oci-layout`) layoutFile = ar.readAll(1 << 16);
-      else if (entry.path === `${LAYOUT}index.json`) {
+      const path = entryPath(entry);
+      if (isBundle && path === 'bundle.json') bundleBytes = ar.readAll(16 << 20);
+      else if (path === `${layout}oci-layout`) layoutFile = ar.readAll(1 << 16);
+      else if (path === `${layout}index.json`) {
         indexBytes = ar.readAll(SMALL);
         const index = ctx.core.parseManifest(indexBytes, 'application/vnd.oci.image.index.v1+json');
         if (index.ok) for (const d of index.manifests) scan.want(d, 'manifest');
-      } else if (entry.path.startsWith(`${LAYOUT}blobs/`)) {
-        const digest = blobDigest(entry.path);
+      } else if (path.startsWith(`${layout}blobs/`)) {
+        const digest = blobDigest(path, layout);
         if (!digest) throw bad('ARCHIVE_ENTRY_INVALID', `archive entry ${entry.path} is not a blob path (blobs/ALG/HEX)`);
-        if (stream && bundleBytes && layoutFile && indexBytes && !scan.pending.size && !scan.reread.size) {
+        if (stream && (bundleBytes || !isBundle) && layoutFile && indexBytes && !scan.pending.size && !scan.reread.size) {
           rest = { ar, entry };
           break;
         }
         scan.blob(ar, entry, digest, false);
+      } else if (Object.hasOwn(wantFiles, path)) {
+        files[path] = ar.readAll(wantFiles[path]);
       } else {
         ar.skip();
       }
@@ -228,12 +242,12 @@ export function scanThickBundle(ctx, openArchive, { maxJsonBytes = JSON_BUDGET, 
     if (!rest) ar.close();
   }
   try {
-    if (!bundleBytes) throw bad('BUNDLE_INVALID', 'the archive has no bundle.json at its top level');
-    const bundle = readBundle(ctx.core, bundleBytes);
+    if (isBundle && !bundleBytes) throw bad('BUNDLE_INVALID', 'the archive has no bundle.json at its top level');
+    const bundle = isBundle ? readBundle(ctx.core, bundleBytes) : null;
     if (!layoutFile || !ctx.core.checkOciLayout(layoutFile).ok) {
-      throw bad('LAYOUT_INVALID', `the archive has no valid ${LAYOUT}oci-layout`);
+      throw bad('LAYOUT_INVALID', `the archive has no valid ${layout}oci-layout`);
     }
-    if (!indexBytes) throw bad('LAYOUT_INVALID', `the archive has no ${LAYOUT}index.json`);
+    if (!indexBytes) throw bad('LAYOUT_INVALID', `the archive has no ${layout}index.json`);
     // Manifests dropped for the budget before anything named them: read again, only them.
     let passes = 1;
     let rereadBlobs = 0;
@@ -246,7 +260,7 @@ export function scanThickBundle(ctx, openArchive, { maxJsonBytes = JSON_BUDGET, 
       const again = openArchive();
       try {
         for (let entry = again.next(); entry && now.size; entry = again.next()) {
-          const digest = entry.type === 'file' ? blobDigest(entry.path) : null;
+          const digest = entry.type === 'file' ? blobDigest(entryPath(entry), layout) : null;
           if (!digest || !now.has(digest)) continue;
           now.delete(digest);
           scan.blob(again, entry, digest, true);
@@ -257,7 +271,7 @@ export function scanThickBundle(ctx, openArchive, { maxJsonBytes = JSON_BUDGET, 
       }
     }
     scan.finish();
-    return { bundleBytes, bundle, indexBytes, blobs: scan.seen, rest,
+    return { bundleBytes, bundle, indexBytes, blobs: scan.seen, rest, files, layout,
       stats: { passes, keptPeakBytes: scan.peak, rereadBlobs, streamed: !!rest } };
   } catch (e) {
     rest?.ar.close();
