@@ -91,7 +91,7 @@ export async function copyGraphs(ctx, openArchive, scan, graphs, places, options
     const out = [];
     for (const i of own) {
       await pushManifests({ target: i.target, planned: i.planned, manifestBytes: i.manifestBytes, emit, summary: i.summary });
-      out.push({ image: i.image, target: i.ref, digest: i.planned.digest });
+      out.push({ image: i.image, target: i.ref, digest: i.planned.digest, sourceDigest: i.planned.digest, ...i.summary });
       emit({ type: 'image', phase: 'done', image: i.image, target: i.ref, digest: i.planned.digest });
     }
     if (options.referrers !== false) {

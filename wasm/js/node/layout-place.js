@@ -47,9 +47,27 @@ async function readManifest(ctx, dir, descriptor, side) {
   return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), digest, mediaType: descriptor.mediaType };
 }
 
-/** The image `ref` (a name, a tag or a digest) in the layout at `dir`. */
+/**
+ * The image `ref` in the layout at `dir`: a name, a tag or a digest; { index: N } for the Nth
+ * entry of index.json; or '' for the layout's only image.
+ */
 export async function findInLayout(ctx, dir, ref, side = 'source') {
   const index = await readIndex(ctx.core, dir, side);
+  if (!ref || typeof ref === 'object') {
+    const parsed = ctx.core.parseManifest(index, 'application/vnd.oci.image.index.v1+json');
+    if (!parsed.ok) fail({ ...parsed.error, message: `${dir}/index.json: ${parsed.error.message}` }, side);
+    const list = parsed.manifests;
+    const names = () => list.map((d, i) => `${i}: ${d.annotations?.['org.opencontainers.image.ref.name'] ?? d.digest}`).join(', ') || 'nothing';
+    if (ref && Number.isInteger(ref.index)) {
+      if (!list[ref.index]) fail({ code: 'LAYOUT_IMAGE_NOT_FOUND', message: `no image @${ref.index} in ${dir} (it has: ${names()})` }, side);
+      return list[ref.index];
+    }
+    if (list.length !== 1) {
+      fail({ code: list.length ? 'LAYOUT_AMBIGUOUS' : 'LAYOUT_IMAGE_NOT_FOUND',
+        message: `${dir} holds ${list.length} images (${names()}): name one (oci:DIR:NAME or oci:DIR:@N)` }, side);
+    }
+    return list[0];
+  }
   const found = ctx.core.findInLayout(index, String(ref));
   if (!found.ok) fail(found.error, side);
   return found.descriptor;
@@ -59,7 +77,7 @@ export async function layoutSource(ctx, dir, ref) {
   const descriptor = await findInLayout(ctx, dir, ref);
   return {
     kind: 'layout',
-    reference: `${dir}:${ref}`,
+    reference: typeof ref === 'object' ? `${dir}:@${ref.index}` : ref ? `${dir}:${ref}` : dir,
     root: () => readManifest(ctx, dir, descriptor, 'source'),
     manifest: (d) => readManifest(ctx, dir, d, 'source'),
     reader: (d) => new FileBlobReader({ ctx, path: blobPath(ctx.core, dir, d.digest, 'source'), descriptor: d, where: `in ${dir}` }),

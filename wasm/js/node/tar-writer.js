@@ -1,11 +1,36 @@
-// A streaming writer of gzip'd ustar archives: files are streamed in, never held whole in memory,
-// and the archive appears at its path only when complete (written to a temporary file, renamed).
+// A streaming writer of ustar archives, plain, gzip'd or zstd'd: files are streamed in, never held
+// whole in memory, and the archive appears at its path only when complete (written to a temporary
+// file created exclusively, renamed).
+import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
 import { createGzip } from 'node:zlib';
 
+import { IrelError } from '../errors.js';
 import { createAtomicFile } from './atomic-file.js';
+
+/** How a file name says to compress: 'gzip' (.tgz, .gz), 'zstd' (.zst, .zstd) or 'none'. */
+export function compressionFor(path) {
+  if (/\.(tgz|gz)$/i.test(path)) return 'gzip';
+  if (/\.(zst|zstd)$/i.test(path)) return 'zstd';
+  return 'none';
+}
+
+// zstd through the zstd program (Node 20's zlib has none); its output is the file. exited
+// settles when the program ends: resolved on success, else rejected with what went wrong.
+function zstdStream() {
+  const child = spawn('zstd', ['-q', '-c', '-3', '-T0'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise((resolve, reject) => {
+    child.once('error', (e) => reject(new IrelError({ code: 'UNSUPPORTED', side: 'target',
+      message: `writing a .zst archive needs the zstd program (${e.code === 'ENOENT' ? 'not installed' : e.message})` })));
+    child.once('exit', (code) => (code ? reject(new Error(`zstd exited with ${code}: ${stderr.trim()}`)) : resolve()));
+  });
+  exited.catch(() => {});
+  return { input: child.stdin, output: child.stdout, exited };
+}
 
 function header(path, size) {
   const h = Buffer.alloc(512);
@@ -26,10 +51,23 @@ function header(path, size) {
   return h;
 }
 
-export async function createTarGz(outPath) {
+export function createTarGz(outPath) {
+  return createTar(outPath, { compress: 'gzip' });
+}
+
+/** compress: 'gzip', 'zstd' or 'none'. */
+export async function createTar(outPath, { compress = 'gzip' } = {}) {
   const file = await createAtomicFile(outPath);
   const tar = new PassThrough();
-  const done = pipeline(tar, createGzip({ level: 6 }), file.handle.createWriteStream());
+  const out = file.handle.createWriteStream();
+  let done;
+  if (compress === 'gzip') done = pipeline(tar, createGzip({ level: 6 }), out);
+  else if (compress === 'zstd') {
+    const z = zstdStream();
+    // A pipe error (EPIPE when zstd is missing) says less than the program's own failure.
+    done = Promise.all([pipeline(tar, z.input), pipeline(z.output, out), z.exited])
+      .catch((e) => z.exited.then(() => { throw e; }));
+  } else done = pipeline(tar, out);
   const write = (chunk) => (tar.write(chunk) ? undefined : new Promise((r) => tar.once('drain', r)));
   return {
     async addBytes(path, bytes) {
