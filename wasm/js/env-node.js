@@ -11,6 +11,7 @@ import { nodeFileReader } from './node/archive-source.js';
 import { createDockerCredentials } from './node/credentials.js';
 import { createNodeTransport } from './node/transport.js';
 import { requireHashAlgorithm } from './registry/digest-check.js';
+import { IrelError } from './errors.js';
 
 export function nodeEnv(core) {
   let docker;
@@ -31,6 +32,16 @@ export function nodeEnv(core) {
       layoutTarget: async (...a) => (await import('./node/layout-place.js')).layoutTarget(...a),
     },
     bundleExport: async (...a) => (await import('./node/bundle-export.js')).exportBundle(...a),
+    writeImageArchive: async (...a) => (await import('./node/archive-target.js')).writeImageArchive(...a),
+    // An image archive to read (oci-archive:, docker-archive:): a missing file is named as such.
+    archiveFile: (path) => {
+      try {
+        return nodeFileReader(path);
+      } catch (e) {
+        throw new IrelError({ code: e.code === 'ENOENT' ? 'ARCHIVE_NOT_FOUND' : 'ARCHIVE_IO_ERROR', side: 'source',
+          message: `${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}` });
+      }
+    },
     // A path: JSON (a thin bundle.json) or an archive (a thick bundle), told apart by content.
     bundleFile: (path) => {
       const fd = openSync(path, 'r');

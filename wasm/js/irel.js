@@ -57,6 +57,17 @@ export class Irel {
     return r.reference;
   }
 
+  /**
+   * Where `irel copy` reads or writes an image, as skopeo names it: { ok, input, place:
+   * { transport, path, name, reference, index } } or { ok: false, input, error }.
+   */
+  parsePlace(input) {
+    const r = this.#core.parsePlace(String(input));
+    if (!r.ok) return { ok: false, input, error: errorData(r.error) };
+    const { ok: _ok, ...place } = r;
+    return { ok: true, input, place };
+  }
+
   normalize(input) {
     return this.parseReference(input).string;
   }
@@ -132,7 +143,14 @@ export class Irel {
    * { source, target, digest, sourceDigest, rewritten, platforms, manifests, blobs, bytes }.
    */
   async copy(src, dst, options = {}) {
-    return copyImage(this.#context(options), src, dst, options);
+    // Registry to registry (the common case) without loading the other places' modules.
+    const registry = (t) => this.#core.parsePlace(String(t)).transport === 'docker';
+    if (registry(src) && registry(dst) && !options.all && !options.archive) {
+      const bare = (t) => String(t).replace(/^docker:\/\//, '');
+      return copyImage(this.#context(options), bare(src), bare(dst), options);
+    }
+    const { copyPlaces } = await import('./transfer/copy-places.js');
+    return copyPlaces(this.#context(options), this.#env, src, dst, options);
   }
 
   /** One image looked up in its registry: { image, digest, mediaType, size, platforms, blobs }. */

@@ -82,7 +82,8 @@ export async function copyGraphs(ctx, openArchive, scan, graphs, places, options
       scan.rest = null;
       if (rest) return Object.assign(keptThenRest(ctx, scan.blobs, archiveEntries(ctx, rest.ar, rest.entry, { sizes: tail, onEnd, layout: scan.layout })), { partial: true });
       scan.stats.passes++;
-      return archiveEntries(ctx, openArchive(), null, { layout: scan.layout });
+      // scan.entries: a source whose blob entries are not a layout's (a legacy docker save's).
+      return (scan.entries ?? ((ar) => archiveEntries(ctx, ar, null, { layout: scan.layout })))(openArchive());
     } });
 
     // Manifests, children first, each image's name last; then the referrers, each after what it

@@ -13,6 +13,16 @@ blobs the target already has skipped, blobs mounted across repositories of one r
 layers streamed in chunks. The tag of DST is written last, only once everything it points to is
 in place. Prints "copied SRC to DST with content digest sha256:..." on standard output.
 
+SRC and DST are places, named as skopeo names them:
+  [docker://]REF                    an image in a registry (the default)
+  oci:DIR[:NAME]                    an OCI image layout directory (created if needed)
+  oci-archive:FILE[:NAME]           a tar of an OCI layout (.tar, .tar.gz/.tgz, .tar.zst)
+  docker-archive:FILE[:REF]         a docker save tarball (Docker 25 and later: an OCI layout
+                                    inside; older ones, layers only, are converted)
+NAME picks the image of a layout or archive (a ref name or a plain tag; :@N the Nth image);
+without one, a source must hold one image. An archive is read as one stream, never unpacked,
+every blob verified; one is written whole (a temporary file renamed over FILE) or not at all.
+
 Options:
   -j, --jobs N                      blobs in flight at once (default 16; small blobs up to 16, large ones within 512 MiB in flight)
       --platform OS/ARCH[/VARIANT]  copy only these platforms of an index (repeatable); the copy
@@ -23,6 +33,9 @@ Options:
                                     has; nothing is written
       --json                        with --dry-run: the plan as JSON
   -q, --quiet                       no progress on standard error
+      --all                         SRC an archive: copy each of its images, to DST's repository
+                                    under the image's own tag
+      --verify-first                SRC an archive: verify all of it before writing anything
 ${REFERRER_USAGE}
 ${REGISTRY_USAGE}
 
@@ -35,6 +48,8 @@ copied counts unless --referrers best-effort), 2 usage error.`,
     'dry-run': { type: 'boolean', short: 'n' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
+    all: { type: 'boolean' },
+    'verify-first': { type: 'boolean' },
     ...REFERRER_OPTIONS,
     ...REGISTRY_OPTIONS,
   },
@@ -42,8 +57,13 @@ copied counts unless --referrers best-effort), 2 usage error.`,
   async run({ values, positionals }, io, irel) {
     if (positionals.length !== 2) throw new UsageError('expected SRC and DST', this);
     const [src, dst] = positionals;
-    const refs = [src, dst].map((r) => irel.parse(r));
-    for (const r of refs) if (!r.ok) throw new UsageError(`${JSON.stringify(r.input)}: ${r.error.message}`, this);
+    const places = [src, dst].map((r) => irel.parsePlace(r));
+    for (const r of places) if (!r.ok) throw new UsageError(`${JSON.stringify(r.input)}: ${r.error.message}`, this);
+    // Credentials by registry: only registry places have one.
+    const domain = (p) => (p.place.transport === 'docker' ? irel.parse(p.place.reference).reference?.domain : undefined);
+    if (values.all && !['oci-archive', 'docker-archive'].includes(places[0].place.transport)) {
+      throw new UsageError('--all copies every image of an archive: SRC must be oci-archive:FILE or docker-archive:FILE', this);
+    }
     if (values.json && !values['dry-run']) throw new UsageError('--json goes with --dry-run', this);
     const jobs = values.jobs === undefined ? undefined : Number(values.jobs); // undefined: the engine's default
     if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)) throw new UsageError('--jobs must be an integer from 1 to 64', this);
@@ -62,14 +82,21 @@ copied counts unless --referrers best-effort), 2 usage error.`,
         signal: controller.signal,
         onProgress: progress.onProgress,
         ...referrers,
-        ...registryOptions(values, { src: refs[0].reference.domain, dst: refs[1].reference.domain }),
+        all: !!values.all,
+        verifyFirst: !!values['verify-first'],
+        ...registryOptions(values, { src: domain(places[0]), dst: domain(places[1]) }),
       });
       progress.finish();
       if (dryRun) {
         io.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : `${formatPlan(summary).join('\n')}\n`);
         return 0;
       }
+      if (values.all) {
+        for (const i of summary.images) io.stdout.write(`copied ${i.image} from ${src} to ${i.target} with content digest ${i.digest}\n`);
+        return reportReferrers(summary, values, io, '', progress.shownFailures) ? 1 : 0;
+      }
       let line = `copied ${src} to ${dst} with content digest ${summary.digest}`;
+      if (summary.converted) line += ` (${summary.converted})`;
       if (summary.rewritten) {
         line += ` (only ${summary.platforms.join(', ')}: the source index ${summary.sourceDigest} was filtered, so the digest differs)`;
       }

@@ -123,7 +123,11 @@ export async function layoutTarget(ctx, dir, name) {
     hasBlob: (d) => exists(d),
     async putBlob(d, reader) {
       // The reader verifies the digest before yielding the last bytes; a failure leaves no blob.
-      await writeBlob(blobPath(core, dir, d.digest, 'target'), reader.stream(0, d.size));
+      // A reader that cannot stream (a blob held in memory) is read in ranges.
+      const pieces = reader.can?.stream ? reader.stream(0, d.size) : (async function* ranges() {
+        for (let at = 0; at < d.size; at += 1 << 20) yield await reader.read(at, Math.min(1 << 20, d.size - at));
+      })();
+      await writeBlob(blobPath(core, dir, d.digest, 'target'), pieces);
       return 'uploaded';
     },
     async putManifest(ref, m, isRoot) {

@@ -1,0 +1,149 @@
+// Image archives: an OCI archive (a tar of an OCI image layout: skopeo's oci-archive:, crane pull
+// --format=oci, buildah push oci-archive:) or a `docker save` tarball of Docker 25 and later (an
+// OCI layout beside the legacy manifest.json). Streamed, never unpacked, through the same scan,
+// walk and copy as thick bundles (bundle/thick-scan.js, archive-walk.js, archive-copy.js): the
+// archive's manifests are copied as they are, so digests are the ones the archive holds. A
+// docker save tarball without a layout (Docker before 25) is legacy-archive.js's.
+import { IrelError } from '../errors.js';
+import { findBundleReferrers } from '../bundle/thick-referrers.js';
+import { scanThickBundle } from '../bundle/thick-scan.js';
+import { copyGraphs } from './archive-copy.js';
+import { walkArchive } from './archive-walk.js';
+
+const NAME = 'org.opencontainers.image.ref.name';
+const CONTAINERD_NAME = 'io.containerd.image.name'; // docker save writes the full name here
+const INDEX = 'application/vnd.oci.image.index.v1+json';
+
+function bad(code, message) {
+  return new IrelError({ code, message, side: 'source' });
+}
+
+/** What a docker save tarball's manifest.json says of each image: [{ config, repoTags, layers }], or null. */
+export function readDockerManifest(bytes) {
+  if (!bytes) return null;
+  let list;
+  try {
+    list = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw bad('ARCHIVE_INVALID', 'manifest.json of the docker save tarball is not JSON');
+  }
+  if (!Array.isArray(list)) throw bad('ARCHIVE_INVALID', 'manifest.json of the docker save tarball is not a list of images');
+  return list.map((e, i) => {
+    if (!e || typeof e !== 'object' || typeof e.Config !== 'string' || !Array.isArray(e.Layers)) {
+      throw bad('ARCHIVE_INVALID', `manifest.json entry ${i} of the docker save tarball has no Config or Layers`);
+    }
+    return { config: e.Config, repoTags: Array.isArray(e.RepoTags) ? e.RepoTags.map(String) : [], layers: e.Layers.map(String) };
+  });
+}
+
+// Defects docker save was seen to write, named before anything is read further.
+function checkIndex(indexBytes, dockerSave) {
+  let index;
+  try {
+    index = JSON.parse(new TextDecoder().decode(indexBytes));
+  } catch {
+    throw bad('LAYOUT_INVALID', 'index.json of the archive is not JSON');
+  }
+  if (index?.manifests === null) {
+    throw bad('ARCHIVE_DEFECT', `index.json of the archive lists its images as "manifests": null${dockerSave
+      ? ' (a defect of docker save in Docker 25 to 27): the archive names no image, nothing was copied' : ': it names no image'}`);
+  }
+}
+
+/**
+ * Pass 1 over an image archive. Resolves { scan, kind: 'oci-archive' | 'docker-save', images:
+ * [{ image, names, root, index }] } where images are the index entries that are not referrers
+ * of others (image: the name to show, '' for none; names: every name the archive gives it).
+ */
+export function scanImageArchive(ctx, openArchive, options = {}) {
+  const scan = scanThickBundle(ctx, openArchive, { maxJsonBytes: options.archiveLimits?.maxJsonBytes, stream: options.stream ?? false,
+    keepConfigs: options.keepConfigs ?? false, layout: '', bundle: false, files: { 'manifest.json': 16 << 20 } });
+  try {
+    const docker = readDockerManifest(scan.files['manifest.json']);
+    checkIndex(scan.indexBytes, !!docker);
+    const index = ctx.core.parseManifest(scan.indexBytes, INDEX);
+    if (!index.ok) throw bad(index.error.code, `index.json of the archive: ${index.error.message}`);
+    // Referrers of the archive's images are copied with them, not as images of their own.
+    const entries = index.manifests.map((d, i) => ({ d, i }));
+    const referrer = new Set();
+    for (const { d } of entries) {
+      const b = scan.blobs.get(d.digest);
+      const r = b?.bytes && b.size === d.size ? ctx.core.describeReferrer(b.bytes, d.mediaType ?? '', d.digest, []) : null;
+      if (r?.ok && r.subject) referrer.add(d.digest);
+      const name = d.annotations?.[NAME] ?? '';
+      if (/^sha(256|384|512)-[0-9a-f]+\.(sig|att|sbom)$/.test(name.split(':').pop())) referrer.add(d.digest);
+    }
+    const images = entries.filter(({ d }) => !referrer.has(d.digest)).map(({ d }, n) => {
+      const names = [d.annotations?.[CONTAINERD_NAME], d.annotations?.[NAME]].filter(Boolean);
+      for (const e of docker ?? []) if (e.config === `blobs/${d.digest.replace(':', '/')}` || docker.length === 1) names.push(...e.repoTags);
+      const unique = [...new Set(names)];
+      return { image: unique[0] ?? '', names: unique, root: d, index: n };
+    });
+    if (!images.length) throw bad('ARCHIVE_EMPTY', 'the archive holds no image (its index.json lists none)');
+    return { scan, kind: docker ? 'docker-save' : 'oci-archive', images };
+  } catch (e) {
+    scan.rest?.ar.close();
+    throw e;
+  }
+}
+
+/** The same image named two ways: "busybox:1" and "docker.io/library/busybox:1". */
+function sameName(core, a, b) {
+  if (a === b) return true;
+  const x = core.parseReference(a);
+  const y = core.parseReference(b);
+  return x.ok && y.ok && x.string === y.string;
+}
+
+/**
+ * The image `select` picks: { name } (a name the archive gives it, in any spelling, or a plain
+ * tag), { index } (the Nth image, from 0), or {} (the archive's only image).
+ */
+export function selectImage(ctx, images, select = {}, where = 'the archive') {
+  const listed = () => images.map((i, n) => `${n}: ${i.image || i.root.digest}`).join(', ');
+  if (Number.isInteger(select.index)) {
+    const found = images[select.index];
+    if (!found) throw bad('ARCHIVE_IMAGE_NOT_FOUND', `${where} holds ${images.length} image(s), no image @${select.index} (it has: ${listed()})`);
+    return found;
+  }
+  if (select.name) {
+    const tag = (n) => (n.includes(':') ? n.slice(n.lastIndexOf(':') + 1) : n);
+    const found = images.filter((i) => i.names.some((n) => sameName(ctx.core, n, select.name) || (!select.name.includes(':') && !select.name.includes('/') && tag(n) === select.name)));
+    if (found.length === 1) return found[0];
+    if (found.length > 1) throw bad('ARCHIVE_AMBIGUOUS', `"${select.name}" names ${found.length} images in ${where} (it has: ${listed()})`);
+    throw bad('ARCHIVE_IMAGE_NOT_FOUND', `no image "${select.name}" in ${where} (it has: ${listed()})`);
+  }
+  if (images.length > 1) {
+    throw bad('ARCHIVE_AMBIGUOUS', `${where} holds ${images.length} images (${listed()}): name one (FILE:NAME or FILE:@N), or copy each with --all`);
+  }
+  return images[0];
+}
+
+/**
+ * Copies the images `picked` (of scanImageArchive) from the scanned archive to targets.
+ * places: { targetRef(graph), open(ref, signal, { mountScopes }) } as archive-copy.js takes
+ * them, where graph.image is the picked image's `image` and graph.entry the picked entry.
+ */
+export async function copyFromArchive(ctx, openArchive, scanned, picked, places, options = {}) {
+  const { scan } = scanned;
+  let graphs = [];
+  try {
+    const entries = picked.map((p) => ({ image: p.image || p.root.digest, root: p.root, label: `archive image ${p.image || p.root.digest}` }));
+    graphs = walkArchive(ctx, scan, entries, options);
+    for (const g of graphs) g.entry = picked.find((p) => (p.image || p.root.digest) === g.image);
+  } catch (e) {
+    scan.rest?.ar.close();
+    throw e;
+  }
+  return copyGraphs(ctx, openArchive, scan, graphs, places, options);
+}
+
+/** The referrers the archive's layout holds for an image (for listing). */
+export function archiveReferrers(ctx, scanned, image, digests) {
+  const { scan } = scanned;
+  const { byImage } = findBundleReferrers(ctx, scan.indexBytes, [{ image, digests }], (d) => {
+    const b = scan.blobs.get(d.digest);
+    return b && b.size === d.size ? b.bytes : null;
+  });
+  return byImage.get(image) ?? [];
+}

@@ -1,0 +1,115 @@
+// `irel copy SRC DST` between any two places, named as skopeo names them (core/place): a registry
+// (docker://REF, or REF), an OCI layout (oci:DIR[:NAME]), an OCI archive (oci-archive:FILE[:NAME])
+// or a docker save tarball (docker-archive:FILE[:REF]). One engine: a registry or a layout is
+// read at random (relocate.js), an archive as one stream (archive/image-archive.js); an archive
+// is written as a layout in a temporary directory, then packed into its file atomically
+// (env.writeImageArchive).
+//
+// env: archiveFile(path) -> a byte source, layout { layoutSource, layoutTarget },
+// writeImageArchive (Node; absent in browsers).
+import { IrelError } from '../errors.js';
+import { copyImage } from '../registry/copy.js';
+import { registrySource, registryTarget } from '../registry/registry-place.js';
+import { relocate } from './relocate.js';
+
+const ARCHIVES = new Set(['oci-archive', 'docker-archive']);
+
+/** The place `text` names, or an IrelError naming what is wrong with it. */
+export function parsePlace(core, text, side) {
+  const p = core.parsePlace(String(text));
+  if (!p.ok) throw new IrelError({ ...p.error, side });
+  return p;
+}
+
+function needs(env, what, side) {
+  if (!env[what]) {
+    throw new IrelError({ code: 'UNSUPPORTED', side,
+      message: `${side === 'source' ? 'reading' : 'writing'} files needs a file system (use Node; the page and the worker read archives given as files)` });
+  }
+  return env[what];
+}
+
+// A registry reference for the picked image of an archive: DST itself, or, with --all, DST's
+// repository under the image's own tag.
+function pickTarget(core, dstRef, picked, all) {
+  if (!all) return dstRef;
+  const repo = core.parseReference(dstRef);
+  const own = core.parseReference(picked.image);
+  if (!own.ok || !own.tag) {
+    throw new IrelError({ code: 'ARCHIVE_IMAGE_UNNAMED', side: 'source',
+      message: `archive image ${picked.index} (${picked.root.digest}) has no tag to copy it under: copy it alone, naming the target` });
+  }
+  return `${repo.name}:${own.tag}`;
+}
+
+/**
+ * Copies SRC to DST. Resolves the CopySummary (one image) or, with options.all from an archive,
+ * { images: [CopySummary] }. env: the environment's file access (layout, imageArchive,
+ * writeImageArchive; Node only) and options.archive (a function giving a fresh archive reader,
+ * for archives given as files in browsers).
+ */
+export async function copyPlaces(ctx, env, srcText, dstText, options = {}) {
+  const { core } = ctx;
+  const src = parsePlace(core, srcText, 'source');
+  const dst = parsePlace(core, dstText, 'target');
+  if (dst.index >= 0) throw new IrelError({ code: 'PLACE_INVALID', side: 'target', message: `${dstText}: ":@N" picks a source's image; a target takes a name` });
+  if (src.transport === 'docker' && dst.transport === 'docker') return copyImage(ctx, src.reference, dst.reference, options);
+  if (options.all && !ARCHIVES.has(src.transport)) {
+    throw new IrelError({ code: 'PLACE_INVALID', side: 'source', message: '--all copies every image of an archive (oci-archive: or docker-archive:)' });
+  }
+
+  // An archive is written whole or not at all: the image goes into a layout first.
+  if (ARCHIVES.has(dst.transport)) {
+    if (options.dryRun) throw new IrelError({ code: 'UNSUPPORTED', side: 'target', message: 'a dry run asks a registry or a layout what it has; an archive is written anew' });
+    const write = needs(env, 'writeImageArchive', 'target');
+    // docker-archive: the image's name in manifest.json (RepoTags): DST's, else the source's.
+    const name = dst.transport === 'oci-archive' ? dst.name : dst.reference || (src.transport === 'docker' ? src.reference : '');
+    return write(ctx, dst, name, async (layoutDir) => copyPlaces(ctx, env, srcText, `oci:${layoutDir}${name ? `:${name}` : ''}`, options), options);
+  }
+
+  const openTarget = async (ref, signal, sourceOpening, more = {}) => {
+    if (dst.transport === 'docker') return registryTarget(ctx, ref, signal, sourceOpening, { ...options, ...more });
+    return needs(env, 'layout', 'target').layoutTarget(ctx, dst.path, ref);
+  };
+  const targetName = (fallback) => (dst.transport === 'docker' ? dst.reference : dst.name || fallback);
+
+  if (ARCHIVES.has(src.transport)) {
+    if (options.platforms?.length) {
+      throw new IrelError({ code: 'UNSUPPORTED', side: 'source', message: '--platform with an archive source: not supported (an archive\'s images are copied whole)' });
+    }
+    // options.archive: () => a byte source ({ read, close }) for an archive given as a file (browsers).
+    const bytes = options.archive ?? (() => needs(env, 'archiveFile', 'source')(src.path));
+    const { openArchive: openReader } = await import('../archive/archive-file.js');
+    const openArchive = () => openReader(core, bytes(), options.archiveLimits ?? {});
+    const { scanImageArchive, selectImage, copyFromArchive } = await import('../archive/image-archive.js');
+    const scanned = scanImageArchive(ctx, openArchive, { archiveLimits: options.archiveLimits, stream: !options.verifyFirst });
+    try {
+      const picked = options.all ? scanned.images
+        : [selectImage(ctx, scanned.images, src.index >= 0 ? { index: src.index } : { name: src.name || src.reference }, src.path)];
+      const refs = new Map(picked.map((p) => [p.image || p.root.digest, dst.transport === 'docker' ? pickTarget(core, dst.reference, p, options.all) : targetName(options.all ? p.image : '')]));
+      if (options.all && new Set(refs.values()).size < refs.size) {
+        throw new IrelError({ code: 'ARCHIVE_AMBIGUOUS', side: 'source', message: `two images of ${src.path} would go to the same tag of ${dstText}: copy them one by one` });
+      }
+      const targetRef = (g) => {
+        const own = refs.get(g.image);
+        if (!g.referrer) return own;
+        if (dst.transport !== 'docker') return g.referrer.tag ? `${core.parseReference(g.image).name ?? g.image}:${g.referrer.tag}` : '';
+        const repo = core.parseReference(own);
+        return g.referrer.tag ? `${repo.name}:${g.referrer.tag}` : `${repo.name}@${g.referrer.digest}`;
+      };
+      const result = await copyFromArchive(ctx, openArchive, scanned, picked,
+        { targetRef, open: (ref, signal, more) => openTarget(ref, signal, null, more) }, options);
+      return options.all ? result : { ...result, ...(result.images?.[0] ?? {}) };
+    } finally {
+      scanned.scan.rest?.ar.close();
+    }
+  }
+
+  // A registry or a layout, read at random.
+  const openSource = async (signal) => {
+    if (src.transport === 'docker') return registrySource(ctx, src.reference, signal);
+    return needs(env, 'layout', 'source').layoutSource(ctx, src.path, src.index >= 0 ? { index: src.index } : src.name);
+  };
+  return relocate(ctx, openSource, (signal, source) => openTarget(targetName(''), signal, source), options,
+    { targetBeside: dst.transport === 'docker' });
+}
