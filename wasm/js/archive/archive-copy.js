@@ -14,7 +14,7 @@ import { archiveEntries, keptThenRest } from './archive-readers.js';
 /**
  * Copies the archive's graphs (walkArchive's) to their targets through the plan and the
  * executor. places: { targetRef(graph) -> the reference text of its target, open(ref, signal,
- * { mountScopes }) -> a Target (transfer/place.js) }. Resolves { images: [{ image, target,
+ * { mountScopes }, graph) -> a Target (transfer/place.js) }. Resolves { images: [{ image, target,
  * digest, referrers? }], referrers?, archive } (referrers: a ReferrersSummary unless
  * options.referrers === false), or with options.dryRun { dryRun, totals, images: [{ image,
  * target, digest, plan }] } having only read the archive and asked the targets.
@@ -35,7 +35,7 @@ export async function copyGraphs(ctx, openArchive, scan, graphs, places, options
     const opened = new Array(graphs.length);
     await runPool(graphs.map((g, i) => i), 8, async (i) => {
       const g = graphs[i];
-      const target = await places.open(targetRef(g), signal, {});
+      const target = await places.open(targetRef(g), signal, {}, g);
       opened[i] = { target, exists: await target.hasManifest(g.walk.summary().rootDigest) };
     });
     const images = [];
@@ -46,7 +46,7 @@ export async function copyGraphs(ctx, openArchive, scan, graphs, places, options
       const index = planner.addImage({ source: g.referrer ? g.label : g.image, target: target.reference(tag), tag, targetRegistry: target.where.registry,
         targetRepository: target.where.repository, mountFrom: '' }, g.walk);
       planner.answerRoot(index, exists, false);
-      images.push({ image: g.image, referrer: g.referrer, ref: targetRef(g), target, manifestBytes: new Map(g.walk.pushOrder().map((n) => [n.digest, n])),
+      images.push({ image: g.image, graph: g, referrer: g.referrer, ref: targetRef(g), target, manifestBytes: new Map(g.walk.pushOrder().map((n) => [n.digest, n])),
         summary: { blobs: { uploaded: 0, mounted: 0, present: 0, foreign: 0 }, bytes: { uploaded: 0, mounted: 0, present: 0 }, manifests: 0 } });
     });
     await runPool(planner.pendingChecks(), smallJobsFor(options.jobs ?? DEFAULT_JOBS), async (d) => planner.answerBlob(d.image, d.digest, await images[d.image].target.hasBlob(d)));
@@ -58,7 +58,7 @@ export async function copyGraphs(ctx, openArchive, scan, graphs, places, options
     // repositories (a token scope per repository: 200 images must not mean 199 scopes each).
     for (const i of images) {
       const from = [...new Set(i.planned.blobs.filter((b) => b.action === 'mount').map((b) => b.from))];
-      if (from.length && !options.dryRun) i.target = await places.open(i.ref, signal, { mountScopes: from });
+      if (from.length && !options.dryRun) i.target = await places.open(i.ref, signal, { mountScopes: from }, i.graph);
     }
     const own = images.filter((i) => !i.referrer);
     const referrersOf = (image) => images.filter((i) => i.referrer && i.image === image);

@@ -5,7 +5,6 @@
 // archive's manifests are copied as they are, so digests are the ones the archive holds. A
 // docker save tarball without a layout (Docker before 25) is legacy-archive.js's.
 import { IrelError } from '../errors.js';
-import { findBundleReferrers } from '../bundle/thick-referrers.js';
 import { scanThickBundle } from '../bundle/thick-scan.js';
 import { copyGraphs } from './archive-copy.js';
 import { walkArchive } from './archive-walk.js';
@@ -46,7 +45,51 @@ function checkIndex(indexBytes, dockerSave) {
   }
   if (index?.manifests === null) {
     throw bad('ARCHIVE_DEFECT', `index.json of the archive lists its images as "manifests": null${dockerSave
-      ? ' (a defect of docker save in Docker 25 to 27): the archive names no image, nothing was copied' : ': it names no image'}`);
+      ? ' (a defect of docker save in Docker 25 saving images by digest, moby/moby#47210): the archive names no image, nothing was copied'
+      : ': it names no image'}`);
+  }
+}
+
+// The images (config path in the archive, layer digests) an index.json entry reaches through
+// the manifests the scan kept: one for an image, one per platform present for an index.
+function configsOf(ctx, scan, d, depth = 0) {
+  const b = scan.blobs.get(d.digest);
+  if (!b?.bytes || depth > 4) return [];
+  const m = ctx.core.parseManifest(b.bytes, d.mediaType ?? '');
+  if (!m.ok) return [];
+  if (m.kind === 'index') return m.manifests.flatMap((c) => configsOf(ctx, scan, c, depth + 1));
+  return m.config ? [{ path: `blobs/${m.config.digest.replace(':', '/')}`, manifest: d.digest, layers: m.layers.map((l) => l.digest) }] : [];
+}
+
+const THREADS = {
+  'no-layers': 'moby/moby#47065',
+  'layer-order': 'moby/moby#47150',
+  'missing-entries': 'moby/moby#51389',
+  'missing-blob': 'moby/moby#49473',
+};
+
+// What docker save's two descriptions of the same images (index.json and manifest.json) must
+// agree on; Docker 25 to 27 wrote tarballs where they did not, and copying one would push an
+// image without its layers, with its layers out of order, or not at all.
+function checkDockerSave(docker, configs) {
+  const all = configs.flat();
+  for (const e of docker) {
+    const image = e.repoTags[0] ?? e.config;
+    const found = all.find((c) => c.path === e.config);
+    if (!found) {
+      throw bad('ARCHIVE_DEFECT', `manifest.json lists ${image} (config ${e.config}), which index.json does not: docker save left it out ` +
+        `(Docker 25 to 27 saving several images by digest, ${THREADS['missing-entries']}); nothing was copied`);
+    }
+    const want = e.layers.filter((l) => l.startsWith('blobs/')).map((l) => l.slice(6).replace('/', ':'));
+    if (want.length !== e.layers.length) continue; // layer paths of the legacy format: nothing to hold the manifest to
+    if (!found.layers.length && want.length) {
+      throw bad('ARCHIVE_DEFECT', `the manifest ${found.manifest} of ${image} lists no layers, while manifest.json lists ${want.length}: ` +
+        `a defect of docker save in Docker 25 release candidates (${THREADS['no-layers']}); nothing was copied`);
+    }
+    if (found.layers.length === want.length && found.layers.join() !== want.join() && [...found.layers].sort().join() === [...want].sort().join()) {
+      throw bad('ARCHIVE_DEFECT', `the manifest ${found.manifest} of ${image} lists its layers in another order than manifest.json: ` +
+        `a defect of docker save in Docker 25.0.0 (${THREADS['layer-order']}); nothing was copied`);
+    }
   }
 }
 
@@ -73,11 +116,15 @@ export function scanImageArchive(ctx, openArchive, options = {}) {
       const name = d.annotations?.[NAME] ?? '';
       if (/^sha(256|384|512)-[0-9a-f]+\.(sig|att|sbom)$/.test(name.split(':').pop())) referrer.add(d.digest);
     }
-    const images = entries.filter(({ d }) => !referrer.has(d.digest)).map(({ d }, n) => {
+    const kept = entries.filter(({ d }) => !referrer.has(d.digest));
+    const configs = kept.map(({ d }) => configsOf(ctx, scan, d));
+    if (docker) checkDockerSave(docker, configs);
+    const images = kept.map(({ d }, n) => {
       const names = [d.annotations?.[CONTAINERD_NAME], d.annotations?.[NAME]].filter(Boolean);
-      for (const e of docker ?? []) if (e.config === `blobs/${d.digest.replace(':', '/')}` || docker.length === 1) names.push(...e.repoTags);
-      const unique = [...new Set(names)];
-      return { image: unique[0] ?? '', names: unique, root: d, index: n };
+      for (const e of docker ?? []) if (configs[n].some((c) => c.path === e.config)) names.push(...e.repoTags);
+      // A plain tag (docker save's ref.name) is shown after a full name.
+      const unique = [...new Set(names)].sort((a, b) => Number(!a.includes('/') && !a.includes(':')) - Number(!b.includes('/') && !b.includes(':')));
+      return { image: unique.find((x) => x.includes(':') || x.includes('/')) ?? unique[0] ?? '', names: unique, root: d, index: n };
     });
     if (!images.length) throw bad('ARCHIVE_EMPTY', 'the archive holds no image (its index.json lists none)');
     return { scan, kind: docker ? 'docker-save' : 'oci-archive', images };
@@ -130,20 +177,13 @@ export async function copyFromArchive(ctx, openArchive, scanned, picked, places,
   try {
     const entries = picked.map((p) => ({ image: p.image || p.root.digest, root: p.root, label: `archive image ${p.image || p.root.digest}` }));
     graphs = walkArchive(ctx, scan, entries, options);
-    for (const g of graphs) g.entry = picked.find((p) => (p.image || p.root.digest) === g.image);
   } catch (e) {
     scan.rest?.ar.close();
+    // docker save with the containerd store wrote tarballs holding the manifests alone.
+    if (scanned.kind === 'docker-save' && (e.code === 'BLOB_UNKNOWN')) {
+      throw bad('ARCHIVE_DEFECT', `${e.message}: docker save wrote a tarball without it (Docker 27.5 with the containerd image store, ${THREADS['missing-blob']}); nothing was copied`);
+    }
     throw e;
   }
   return copyGraphs(ctx, openArchive, scan, graphs, places, options);
-}
-
-/** The referrers the archive's layout holds for an image (for listing). */
-export function archiveReferrers(ctx, scanned, image, digests) {
-  const { scan } = scanned;
-  const { byImage } = findBundleReferrers(ctx, scan.indexBytes, [{ image, digests }], (d) => {
-    const b = scan.blobs.get(d.digest);
-    return b && b.size === d.size ? b.bytes : null;
-  });
-  return byImage.get(image) ?? [];
 }

@@ -74,35 +74,16 @@ export async function copyPlaces(ctx, env, srcText, dstText, options = {}) {
   const targetName = (fallback) => (dst.transport === 'docker' ? dst.reference : dst.name || fallback);
 
   if (ARCHIVES.has(src.transport)) {
-    if (options.platforms?.length) {
-      throw new IrelError({ code: 'UNSUPPORTED', side: 'source', message: '--platform with an archive source: not supported (an archive\'s images are copied whole)' });
-    }
     // options.archive: () => a byte source ({ read, close }) for an archive given as a file (browsers).
     const bytes = options.archive ?? (() => needs(env, 'archiveFile', 'source')(src.path));
-    const { openArchive: openReader } = await import('../archive/archive-file.js');
-    const openArchive = () => openReader(core, bytes(), options.archiveLimits ?? {});
-    const { scanImageArchive, selectImage, copyFromArchive } = await import('../archive/image-archive.js');
-    const scanned = scanImageArchive(ctx, openArchive, { archiveLimits: options.archiveLimits, stream: !options.verifyFirst });
-    try {
-      const picked = options.all ? scanned.images
-        : [selectImage(ctx, scanned.images, src.index >= 0 ? { index: src.index } : { name: src.name || src.reference }, src.path)];
-      const refs = new Map(picked.map((p) => [p.image || p.root.digest, dst.transport === 'docker' ? pickTarget(core, dst.reference, p, options.all) : targetName(options.all ? p.image : '')]));
-      if (options.all && new Set(refs.values()).size < refs.size) {
-        throw new IrelError({ code: 'ARCHIVE_AMBIGUOUS', side: 'source', message: `two images of ${src.path} would go to the same tag of ${dstText}: copy them one by one` });
-      }
-      const targetRef = (g) => {
-        const own = refs.get(g.image);
-        if (!g.referrer) return own;
-        if (dst.transport !== 'docker') return g.referrer.tag ? `${core.parseReference(g.image).name ?? g.image}:${g.referrer.tag}` : '';
-        const repo = core.parseReference(own);
-        return g.referrer.tag ? `${repo.name}:${g.referrer.tag}` : `${repo.name}@${g.referrer.digest}`;
-      };
-      const result = await copyFromArchive(ctx, openArchive, scanned, picked,
-        { targetRef, open: (ref, signal, more) => openTarget(ref, signal, null, more) }, options);
-      return options.all ? result : { ...result, ...(result.images?.[0] ?? {}) };
-    } finally {
-      scanned.scan.rest?.ar.close();
-    }
+    const picks = (images) => {
+      const picked = options.all ? images
+        : [selectImageOf(ctx, images, src.index >= 0 ? { index: src.index } : { name: src.name || src.reference }, src.path)];
+      return picked.map((entry) => ({ entry,
+        target: dst.transport === 'docker' ? pickTarget(core, dst.reference, entry, options.all) : `oci:${dst.path}${targetName(options.all ? entry.image : '') ? `:${targetName(options.all ? entry.image : '')}` : ''}` }));
+    };
+    const result = await copyArchiveImages(ctx, env, bytes, picks, options, src.path);
+    return options.all ? result : { ...result, ...(result.images?.[0] ?? {}) };
   }
 
   // A registry or a layout, read at random.
@@ -112,4 +93,56 @@ export async function copyPlaces(ctx, env, srcText, dstText, options = {}) {
   };
   return relocate(ctx, openSource, (signal, source) => openTarget(targetName(''), signal, source), options,
     { targetBeside: dst.transport === 'docker' });
+}
+
+let imageArchive = null; // archive/image-archive.js, loaded when an archive is copied
+const selectImageOf = (...a) => imageArchive.selectImage(...a);
+
+/**
+ * Copies images of an image archive (an OCI archive or a docker save tarball). bytes: () => a
+ * byte source for one pass over it. picks(images) -> [{ entry (one of images), target (a place:
+ * a registry reference or oci:DIR[:NAME]) }], given the archive's images (scanImageArchive's).
+ * Resolves archive-copy.js's result: { images: [{ image, target, digest, ... }], referrers?, archive }.
+ */
+export async function copyArchiveImages(ctx, env, bytes, picks, options = {}, where = 'the archive') {
+  const { core } = ctx;
+  if (options.platforms?.length) {
+    throw new IrelError({ code: 'UNSUPPORTED', side: 'source', message: '--platform with an archive source: not supported (an archive\'s images are copied whole)' });
+  }
+  const { openArchive: openReader } = await import('../archive/archive-file.js');
+  imageArchive ??= await import('../archive/image-archive.js');
+  const openArchive = () => openReader(core, bytes(), options.archiveLimits ?? {});
+  const scanned = imageArchive.scanImageArchive(ctx, openArchive, { archiveLimits: options.archiveLimits, stream: !options.verifyFirst });
+  try {
+    const chosen = picks(scanned.images).map((p) => ({ ...p, place: parsePlace(core, p.target, 'target') }));
+    const key = (e) => e.image || e.root.digest;
+    const byImage = new Map();
+    for (const c of chosen) {
+      if (ARCHIVES.has(c.place.transport)) throw new IrelError({ code: 'UNSUPPORTED', side: 'target', message: `${c.target}: copy an archive's images to a registry or a layout` });
+      if (byImage.has(key(c.entry))) throw new IrelError({ code: 'ARCHIVE_AMBIGUOUS', side: 'source', message: `${key(c.entry)} of ${where} is picked twice` });
+      byImage.set(key(c.entry), c);
+    }
+    const targets = chosen.map((c) => c.place.string ?? c.target);
+    if (new Set(targets).size < targets.length) {
+      throw new IrelError({ code: 'ARCHIVE_AMBIGUOUS', side: 'target', message: `two images of ${where} would go to the same place: copy them one by one` });
+    }
+    // A referrer goes beside its image: its repository by digest or cosign tag; in a layout,
+    // unnamed or under its cosign name.
+    const targetRef = (g) => {
+      const { place } = byImage.get(g.image);
+      const own = place.transport === 'docker' ? place.reference : place.name;
+      if (!g.referrer) return own;
+      if (place.transport !== 'docker') return g.referrer.tag ? `${core.parseReference(g.image).name ?? g.image}:${g.referrer.tag}` : '';
+      const repo = core.parseReference(own);
+      return g.referrer.tag ? `${repo.name}:${g.referrer.tag}` : `${repo.name}@${g.referrer.digest}`;
+    };
+    const open = (ref, signal, more, g) => {
+      const { place } = byImage.get(g.image);
+      if (place.transport === 'docker') return registryTarget(ctx, ref, signal, null, { ...options, ...more });
+      return needs(env, 'layout', 'target').layoutTarget(ctx, place.path, ref);
+    };
+    return await imageArchive.copyFromArchive(ctx, openArchive, scanned, chosen.map((c) => c.entry), { targetRef, open }, options);
+  } finally {
+    scanned.scan.rest?.ar.close();
+  }
 }
