@@ -77,6 +77,16 @@ void present;
 const exported = await irel.bundleExport('{}', 'out.tgz', { referrers: false });
 const exportedReferrers: number = exported.referrers?.copied ?? 0;
 void exportedReferrers;
+const place = irel.parsePlace('oci-archive:x.tar:v1');
+const transport: string = place.ok ? place.place.transport : place.error.code;
+void transport;
+const listed = await irel.describeArchive('save.tar');
+const firstNames: string[] = listed.images[0]?.names ?? [];
+void firstNames;
+const fromArchive = await irel.copyArchive({ archive: () => ({ read: () => new Uint8Array(0) }) }, [{ index: 0, target: 'r.io/x:1' }], { verifyFirst: true });
+const allCopied = await irel.copy('docker-archive:save.tar', 'r.io/x', { all: true });
+const copiedDigests: string[] = [...fromArchive.images, ...allCopied.images].map((i) => i.digest);
+void copiedDigests;
 irel.close();
 
 const fromBytes = await load({ wasmBinary: new Uint8Array(0) });

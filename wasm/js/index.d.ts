@@ -94,6 +94,46 @@ export type ProgressEvent =
   | { type: 'referrer'; phase: 'started' | 'done'; digest: string; subject: string; artifactType: string; tag?: string; image?: string }
   | { type: 'referrer'; phase: 'failed'; digest: string; subject: string; artifactType: string; error: IrelErrorData; image?: string };
 
+/** A place `copy` reads or writes (core/place). */
+export interface Place {
+  transport: 'docker' | 'oci' | 'oci-archive' | 'docker-archive';
+  /** The layout directory or archive file ('' for docker). */
+  path: string;
+  /** oci, oci-archive: the image's ref name ('' for none). */
+  name: string;
+  /** docker: the image reference; docker-archive: its name in the archive ('' for none). */
+  reference: string;
+  /** ":@N": the Nth image of a source. */
+  index?: number;
+  /** The canonical spelling. */
+  string: string;
+}
+
+export interface PlaceCopyOptions extends CopyOptions {
+  /** An archive source: copy each of its images to DST's repository under its own tag. */
+  all?: boolean;
+  /** An archive source: verify all of it before writing anything (two passes). */
+  verifyFirst?: boolean;
+  /** An archive source given as bytes (browsers): a fresh byte source per pass. */
+  archive?: () => ArchiveSource;
+  archiveLimits?: ArchiveLimits;
+}
+
+/** One image of an image archive. */
+export interface ArchiveImage extends BundleImageDescription {
+  /** Its position among the archive's images (what copyArchive and ":@N" take). */
+  index: number;
+  /** Every name the archive gives it (index.json annotations, manifest.json RepoTags). */
+  names: string[];
+}
+
+export interface ArchiveCopyResult {
+  images: { image: string; target: string; digest: string; referrers?: number; converted?: string;
+    blobs?: { uploaded: number; mounted: number; present: number; foreign: number }; manifests?: number }[];
+  referrers?: ReferrersSummary;
+  archive?: ArchiveScanStats;
+}
+
 export interface CopyOptions extends RegistryOptions {
   /** Blobs in flight at most (default 16; large blobs also share a 512 MiB budget of bytes in flight). */
   jobs?: number;
@@ -348,8 +388,21 @@ export declare class Irel {
   /** The digest of the image or index `ref`, as its registry serves it. */
   digest(ref: string, options?: RegistryOptions): Promise<string>;
   /** Copies an image or index with its digest preserved. Rejects with IrelError. */
+  /**
+   * SRC and DST are places as skopeo names them: [docker://]REF, oci:DIR[:NAME], oci-archive:FILE[:NAME],
+   * docker-archive:FILE[:REF] (files and layouts: Node only, or an archive given as options.archive).
+   */
   copy(src: string, dst: string, options: CopyOptions & { dryRun: true }): Promise<CopyPlan>;
-  copy(src: string, dst: string, options?: CopyOptions): Promise<CopySummary>;
+  copy(src: string, dst: string, options: PlaceCopyOptions & { all: true }): Promise<ArchiveCopyResult>;
+  copy(src: string, dst: string, options?: PlaceCopyOptions): Promise<CopySummary>;
+  /** Where `copy` reads or writes an image; never throws for bad input. */
+  parsePlace(input: string): { ok: true; input: string; place: Place } | { ok: false; input: string; error: IrelErrorData };
+  /** The images of an image archive (OCI archive, docker save tarball), every blob verified. */
+  describeArchive(input: string | { archive: () => ArchiveSource }, options?: RegistryOptions & { archiveLimits?: ArchiveLimits }):
+    Promise<{ kind: 'oci-archive' | 'docker-save' | 'docker-save-legacy'; images: ArchiveImage[] }>;
+  /** Copies images of an image archive, each (by its describeArchive index) to a target place. */
+  copyArchive(input: string | { archive: () => ArchiveSource }, picks: { index: number; target: string }[], options?: PlaceCopyOptions):
+    Promise<ArchiveCopyResult>;
   /**
    * Relocates each image to its name under `prefix` (as map() gives it), one after another; one
    * failing does not stop the others. Rejects only for a bad prefix or when cancelled.
@@ -447,6 +500,8 @@ export interface WorkerOps {
   copy: { args: { src: string; dst: string; dryRun?: boolean } & WorkerCopyArgs; result: CopySummary | CopyPlan };
   digest: { args: { ref: string } & WorkerRegistryArgs; result: string };
   describeImage: { args: { ref: string } & WorkerRegistryArgs; result: BundleImageDescription };
+  describeArchive: { args: { file: Blob } & WorkerRegistryArgs; result: { kind: string; images: ArchiveImage[] } };
+  copyArchive: { args: { file: Blob; picks: { index: number; target: string }[]; verifyFirst?: boolean } & WorkerCopyArgs; result: ArchiveCopyResult };
   /** With dryRun: each image has its plan instead of a summary, and nothing is written. */
   relocateImages: { args: { refs: string[]; prefix: string; dryRun?: boolean } & WorkerCopyArgs; result: RelocateImagesResult };
 }

@@ -153,6 +153,42 @@ export class Irel {
     return copyPlaces(this.#context(options), this.#env, src, dst, options);
   }
 
+  /**
+   * The images of an image archive (an OCI archive, a docker save tarball), every blob verified:
+   * { kind, images: [{ index, image, names, digest, mediaType, size, platforms, blobs, referrers }] }.
+   * input: a path (Node) or { archive: () => source } (a fresh byte source per pass).
+   */
+  async describeArchive(input, options = {}) {
+    const { describeImageArchive } = await import('./archive/image-archive.js');
+    const { openArchive } = await import('./archive/archive-file.js');
+    const bytes = this.#archiveBytes(input);
+    return describeImageArchive(this.#context(options), () => openArchive(this.#core, bytes(), options.archiveLimits ?? {}), options);
+  }
+
+  /**
+   * Copies images of an image archive: picks [{ index (as describeArchive lists them), target (a
+   * registry reference, or oci:DIR[:NAME] in Node) }]. Resolves { images: [{ image, target,
+   * digest, ... }], referrers?, archive }.
+   */
+  async copyArchive(input, picks, options = {}) {
+    const { copyArchiveImages } = await import('./transfer/copy-places.js');
+    const list = Array.from(picks);
+    return copyArchiveImages(this.#context(options), this.#env, this.#archiveBytes(input), (images) => list.map((p) => {
+      const entry = images[p.index];
+      if (!entry) throw new IrelError({ code: 'ARCHIVE_IMAGE_NOT_FOUND', side: 'source', message: `the archive has no image ${p.index} (it has ${images.length})` });
+      return { entry, target: String(p.target) };
+    }), options);
+  }
+
+  #archiveBytes(input) {
+    if (typeof input === 'string') {
+      if (!this.#env.archiveFile) throw new IrelError({ code: 'UNSUPPORTED', message: 'archive paths need Node; pass { archive }' });
+      return () => this.#env.archiveFile(input);
+    }
+    if (typeof input?.archive !== 'function') throw new TypeError('an archive is a path (Node) or { archive: () => source }');
+    return input.archive;
+  }
+
   /** One image looked up in its registry: { image, digest, mediaType, size, platforms, blobs }. */
   async describeImage(ref, options = {}) {
     const { describeImage } = await import('./transfer/describe-image.js');

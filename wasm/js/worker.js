@@ -18,6 +18,9 @@
 //   copy      { src, dst, ...registry, jobs, platforms, includeNondistributable, dryRun, referrers, referrersTypes } -> CopySummary
 //   digest    { ref, ...registry }                    -> 'sha256:…'
 //   describeImage  { ref, ...registry }               -> { image, digest, mediaType, size, platforms, blobs }
+//   describeArchive { file }                          -> { kind, images: [{ index, image, names, digest, mediaType, size, platforms, blobs, referrers }] }
+//   copyArchive    { file, picks: [{ index, target }], ...registry, jobs, referrers, verifyFirst }
+//                  -> { images: [{ image, target, digest, referrers? }], referrers?, archive }
 //   relocateImages { refs, prefix, ...registry, jobs, platforms, dryRun } -> RelocateImagesResult
 //                  (one image failing does not stop the others; progress events carry `image`)
 // bundle: { json: string | Uint8Array } (thin) or { file: File | Blob } (thick, read here with
@@ -71,33 +74,34 @@ function copyOptions(args, signal, progress) {
   return out;
 }
 
+/** A File read as an archive, one pass per call; progress reports each pass as a phase. */
+function fileArchive(file, progress, phases) {
+  if (!file || typeof file.size !== 'number') throw new TypeError('args.file is required: the archive (a File or Blob)');
+  let pass = 0;
+  return () => {
+    const phase = phases[pass] ?? phases[phases.length - 1];
+    pass++;
+    const thisPass = pass;
+    let last = 0;
+    progress({ type: 'archive', phase, pass: thisPass, done: 0, size: file.size });
+    return fileSource(file, {
+      onRead: (done, size) => {
+        const now = Date.now();
+        if (done < size && now - last < PROGRESS_EVERY_MS) return;
+        last = now;
+        progress({ type: 'archive', phase, pass: thisPass, done, size });
+      },
+    });
+  };
+}
+
 /**
  * Opens { json } or { file } as a bundle; archive reads report progress, one phase per pass.
  * options: registry options (proxy, credentials, retry): a bundle's registry access uses them.
  */
 function openBundle(irel, bundle, progress, phases, options = {}) {
   if (!bundle || typeof bundle !== 'object') throw new TypeError('args.bundle is required: { json } or { file }');
-  if (bundle.file) {
-    const file = bundle.file;
-    let pass = 0;
-    return irel.openBundle({
-      archive: () => {
-        const phase = phases[pass] ?? phases[phases.length - 1];
-        pass++;
-        const thisPass = pass;
-        let last = 0;
-        progress({ type: 'archive', phase, pass: thisPass, done: 0, size: file.size });
-        return fileSource(file, {
-          onRead: (done, size) => {
-            const now = Date.now();
-            if (done < size && now - last < PROGRESS_EVERY_MS) return;
-            last = now;
-            progress({ type: 'archive', phase, pass: thisPass, done, size });
-          },
-        });
-      },
-    }, options);
-  }
+  if (bundle.file) return irel.openBundle({ archive: fileArchive(bundle.file, progress, phases) }, options);
   if (bundle.json === undefined) throw new TypeError('args.bundle needs json (thin) or file (thick)');
   return irel.openBundle({ json: bundle.json }, options);
 }
@@ -131,6 +135,16 @@ const OPS = {
     const options = registryOptions(args, signal);
     const b = openBundle(irel, args.bundle, progress, ['bundle.json'], options);
     return b.check(args.mapping, { ...options, online: Boolean(args.online) });
+  },
+  async describeArchive(irel, args, { signal, progress }) {
+    return irel.describeArchive({ archive: fileArchive(args.file, progress, ['verify']) }, registryOptions(args, signal));
+  },
+  async copyArchive(irel, args, { signal, progress }) {
+    const r = await irel.copyArchive({ archive: fileArchive(args.file, progress, ['verify', 'upload']) }, args.picks ?? [],
+      { ...copyOptions(args, signal, progress), verifyFirst: Boolean(args.verifyFirst) });
+    // Plain data only.
+    return { images: r.images.map(({ image, target, digest, referrers }) => ({ image, target, digest, ...(referrers === undefined ? {} : { referrers }) })),
+      ...(r.referrers ? { referrers: r.referrers } : {}), ...(r.archive ? { archive: r.archive } : {}) };
   },
   async copy(irel, args, { signal, progress }) {
     return irel.copy(String(args.src), String(args.dst), planOptions(args, signal, progress));

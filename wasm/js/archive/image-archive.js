@@ -7,6 +7,7 @@
 import { IrelError } from '../errors.js';
 import { scanThickBundle } from '../bundle/thick-scan.js';
 import { copyGraphs } from './archive-copy.js';
+import { describePlans, plansOf } from './archive-describe.js';
 import { walkArchive } from './archive-walk.js';
 
 const NAME = 'org.opencontainers.image.ref.name';
@@ -186,4 +187,15 @@ export async function copyFromArchive(ctx, openArchive, scanned, picked, places,
     throw e;
   }
   return copyGraphs(ctx, openArchive, scan, graphs, places, options);
+}
+
+/**
+ * Each image of an image archive, verified (every blob hashed): { kind, images: [{ index, image,
+ * names, digest, mediaType, size, platforms, blobs, referrers }] }.
+ */
+export async function describeImageArchive(ctx, openArchive, options = {}) {
+  const scanned = scanImageArchive(ctx, openArchive, { archiveLimits: options.archiveLimits, keepConfigs: true });
+  const entries = scanned.images.map((p) => ({ image: p.image || p.root.digest, root: p.root, label: `archive image ${p.image || p.root.digest}` }));
+  const described = await describePlans(ctx, scanned.scan, plansOf(walkArchive(ctx, scanned.scan, entries, options)));
+  return { kind: scanned.kind, images: described.map((d, i) => ({ index: i, ...d, image: scanned.images[i].image, names: scanned.images[i].names })) };
 }

@@ -6,10 +6,10 @@
 // verifyFirst) a first pass hashes every blob and a second streams them. No manifest is pushed
 // before the whole archive has been read. The original registries are never contacted.
 import { copyGraphs } from '../archive/archive-copy.js';
+import { describePlans, plansOf } from '../archive/archive-describe.js';
 import { walkArchive } from '../archive/archive-walk.js';
 import { IrelError } from '../errors.js';
 import { registryTarget } from '../registry/registry-place.js';
-import { describeGraph } from './describe.js';
 import { mapBundle } from './thin.js';
 import { scanThickBundle } from './thick-scan.js';
 
@@ -40,15 +40,9 @@ function walkThickBundle(ctx, scan, options = {}) {
   return walkArchive(ctx, scan, entries, options);
 }
 
-/** Every image's graph as data: [{ image, root, blobs, manifests, info }]. */
+/** Every image's graph as data: [{ image, root, blobs, manifests, info, referrer? }]. */
 export function planThickBundle(ctx, scan, options = {}) {
-  const graphs = walkThickBundle(ctx, scan, options);
-  try {
-    return graphs.map(({ image, root, walk, referrer }) => ({ image, root, blobs: walk.blobs(), manifests: walk.pushOrder(),
-      info: walk.summary(), ...(referrer ? { referrer } : {}) }));
-  } finally {
-    for (const g of graphs) g.walk.delete();
-  }
+  return plansOf(walkThickBundle(ctx, scan, options));
 }
 
 /**
@@ -58,23 +52,7 @@ export function planThickBundle(ctx, scan, options = {}) {
  */
 export async function describeThickBundle(ctx, openArchive, options = {}) {
   const scan = scanThickBundle(ctx, openArchive, { maxJsonBytes: options.archiveLimits?.maxJsonBytes, keepConfigs: true });
-  const out = [];
-  const byImage = new Map();
-  const sizeOf = (plan) => plan.manifests.reduce((n, m) => n + m.bytes.length, 0) + plan.blobs.filter((b) => !b.foreign).reduce((n, b) => n + b.size, 0);
-  for (const plan of planThickBundle(ctx, scan, options)) {
-    if (plan.referrer) {
-      const r = plan.referrer;
-      byImage.get(plan.image)?.referrers.push({ digest: r.digest, mediaType: plan.root.mediaType, artifactType: r.artifactType,
-        size: sizeOf(plan), subject: r.subject, ...(r.tag ? { tag: r.tag } : {}) });
-      continue;
-    }
-    const described = await describeGraph(ctx.core, plan.image, plan.manifests, plan.blobs.filter((b) => !b.foreign),
-      async (d) => scan.blobs.get(d.digest)?.bytes ?? null);
-    described.referrers = [];
-    byImage.set(plan.image, described);
-    out.push(described);
-  }
-  return out;
+  return describePlans(ctx, scan, planThickBundle(ctx, scan, options));
 }
 
 /**

@@ -141,7 +141,10 @@ export async function copyArchiveImages(ctx, env, bytes, picks, options = {}, wh
       if (place.transport === 'docker') return registryTarget(ctx, ref, signal, null, { ...options, ...more });
       return needs(env, 'layout', 'target').layoutTarget(ctx, place.path, ref);
     };
-    return await imageArchive.copyFromArchive(ctx, openArchive, scanned, chosen.map((c) => c.entry), { targetRef, open }, options);
+    const result = await imageArchive.copyFromArchive(ctx, openArchive, scanned, chosen.map((c) => c.entry), { targetRef, open }, options);
+    // Each image's target as the pick named it (a layout's: oci:DIR:NAME).
+    for (const i of result.images ?? []) i.target = byImage.get(i.image)?.target ?? i.target;
+    return result;
   } finally {
     scanned.scan.rest?.ar.close();
   }
