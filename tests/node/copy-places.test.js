@@ -11,7 +11,8 @@ import { after, before, describe, it } from 'node:test';
 
 import { dockerSaveDefect, dockerSaveOci, skopeoCopyToRegistry, skopeoOciArchive, umociLayoutTar } from '../helpers/archives.js';
 import { runIrel } from '../helpers/cli.js';
-import { listTags, sha256, skopeoInspectRaw } from '../helpers/inspect.js';
+import { getManifest, listTags, sha256, skopeoInspectRaw } from '../helpers/inspect.js';
+import { fallbackTag, seedSigned } from '../helpers/referrers.js';
 import { startRegistry } from '../helpers/registry.js';
 import { pushImage, pushIndex } from '../helpers/seed.js';
 import { makeTempDir, removeDir } from '../helpers/util.js';
@@ -90,6 +91,29 @@ describe('irel copy between places', () => {
     assert.equal(r.status, 1);
     assert.equal(readFileSync(path, 'utf8'), 'precious');
   });
+
+  // Signatures, attestations and SBOMs go through a layout too: into it beside the image (the
+  // cosign tag under the image's repository, or its plain tag), and out of it to a registry.
+  const layoutNames = [['named by a plain tag', () => 'v1'], ['named by the full reference', () => signed.image.ref]];
+  let signed;
+  for (const [name, layoutName] of layoutNames) {
+    it(`referrers travel registry -> layout -> registry, the layout ${name}`, async () => {
+      signed ??= await seedSigned(src, 'sig/app');
+      const d = await makeTempDir('irel-ref-layout-');
+      const into = await runIrel(['copy', signed.image.ref, `oci:${d}/l:${layoutName()}`]);
+      assert.equal(into.status, 0, into.stderr);
+      assert.match(into.stderr, /referrers: 5 copied/);
+      const repo = `through/${name.replace(/ /g, '-')}`;
+      const out = await runIrel(['copy', `oci:${d}/l:${layoutName()}`, `${dst.host}/${repo}:v1`]);
+      assert.equal(out.status, 0, out.stderr);
+      assert.match(out.stderr, /referrers: 5 copied/);
+      const listed = JSON.parse((await getManifest(dst, repo, fallbackTag(signed.image.digest))).bytes.toString()).manifests.map((m) => m.digest);
+      assert.deepEqual(listed.sort(), [signed.sig.digest, signed.att.digest, signed.sbom.digest].sort());
+      assert.equal((await getManifest(dst, repo, `${fallbackTag(signed.image.digest)}.sig`)).digest, signed.cosign.digest);
+      assert.equal((await getManifest(dst, repo, signed.attSig.digest)).digest, signed.attSig.digest);
+      await removeDir(d);
+    });
+  }
 
   describe('archives made by peers', () => {
     const peers = [

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { pinnedSource, readBundle } from '../bundle/thin.js';
-import { errorData } from '../errors.js';
 import { registrySource } from '../registry/registry-place.js';
 import { relocate } from '../transfer/relocate.js';
 import { layoutTarget } from './layout-place.js';
@@ -17,28 +16,12 @@ import { createTarGz } from './tar-writer.js';
 // entry (found again by its subject), a cosign tag under `<image's repository>:<tag>`
 // (bundle/thick-referrers.js reads them back).
 async function exportReferrers(ctx, source, manifests, image, layoutDir, options) {
-  const { discoverReferrers, copyReferrers } = await import('../transfer/referrers.js');
+  const { bringReferrers, findReferrers } = await import('../transfer/referrers.js');
   const repo = ctx.core.parseReference(image);
-  const discovered = await discoverReferrers(ctx, source, manifests.digests, { types: options.referrersTypes ?? [], signal: options.signal })
-    .catch((e) => { if (options.signal?.aborted) throw e; return { error: e }; });
-  if (discovered.error) {
-    return { count: 0, copied: 0, filtered: 0, fallbackTags: [],
-      failed: [{ digest: manifests.sourceRoot, kind: 'discovery', error: errorData(discovered.error) }] };
-  }
-  const { found, filtered, unreadable, truncated } = discovered;
-  const copied = await copyReferrers(ctx, {
-    source, found, options,
+  return bringReferrers(ctx, { source, manifests, discovered: await findReferrers(ctx, source, manifests, options), options,
     // The layout's index lists its referrers itself: no fallback tag is written.
     target: { name: repo.ok ? repo.name : image, referrersApi: async () => true },
-    openSource: (text, signal) => registrySource(ctx, text, signal),
-    openTarget: (text) => layoutTarget(ctx, layoutDir, text.includes('@') ? '' : text),
-  });
-  const notes = [];
-  if (manifests.rootRewritten) notes.push(`the platform filter gave ${image} a new digest: referrers of the original index ${manifests.sourceRoot} do not apply to it and were not exported`);
-  if (truncated) notes.push(`the source lists more referrers than ${found.length}: only those were looked at`);
-  const notRead = unreadable.map((u) => ({ digest: u.digest, subject: u.subject, kind: 'referrer', error: errorData(u.error) }));
-  return { count: found.length, copied: copied.copied, filtered, failed: [...notRead, ...copied.failed], fallbackTags: [],
-    ...(notes.length ? { note: notes.join('; ') } : {}) };
+    open: { source: (text, signal) => registrySource(ctx, text, signal), target: (text) => layoutTarget(ctx, layoutDir, text.includes('@') ? '' : text) } });
 }
 
 export async function exportBundle(ctx, bundleBytes, outPath, options = {}) {

@@ -73,14 +73,47 @@ export async function findInLayout(ctx, dir, ref, side = 'source') {
   return found.descriptor;
 }
 
+const MAX_ENTRIES = 10000; // index.json entries looked through for referrers
+
+/**
+ * The image `ref` of the layout at `dir` as a Source (transfer/place.js), which also lists the
+ * referrers the layout holds (as irel writes them: unnamed index.json entries with a `subject`,
+ * cosign tags named `<repository>:<tag>` or by the plain tag), as a registry source does.
+ */
 export async function layoutSource(ctx, dir, ref) {
+  const { core } = ctx;
   const descriptor = await findInLayout(ctx, dir, ref);
+  const parsed = typeof ref === 'string' && ref ? core.parseReference(ref) : { ok: false };
+  const name = parsed.ok && ref.includes('/') ? parsed.name : '';
+  // The index's entries and the subjects of the unnamed ones, read once, when first asked.
+  let entries = null;
+  const listed = async () => {
+    if (entries) return entries;
+    const index = core.parseManifest(await readIndex(core, dir, 'source'), 'application/vnd.oci.image.index.v1+json');
+    entries = [];
+    for (const d of (index.ok ? index.manifests : []).slice(0, MAX_ENTRIES)) {
+      const entryName = d.annotations?.['org.opencontainers.image.ref.name'] ?? '';
+      const m = entryName ? null : await readManifest(ctx, dir, d, 'source').catch(() => null);
+      const r = m ? core.describeReferrer(m.bytes, d.mediaType ?? '', d.digest, []) : null;
+      entries.push({ d, name: entryName, subject: r?.ok ? r.subject : '', artifactType: r?.ok ? r.descriptor.artifactType ?? '' : '' });
+    }
+    return entries;
+  };
   return {
     kind: 'layout',
+    name,
     reference: typeof ref === 'object' ? `${dir}:@${ref.index}` : ref ? `${dir}:${ref}` : dir,
     root: () => readManifest(ctx, dir, descriptor, 'source'),
     manifest: (d) => readManifest(ctx, dir, d, 'source'),
-    reader: (d) => new FileBlobReader({ ctx, path: blobPath(ctx.core, dir, d.digest, 'source'), descriptor: d, where: `in ${dir}` }),
+    reader: (d) => new FileBlobReader({ ctx, path: blobPath(core, dir, d.digest, 'source'), descriptor: d, where: `in ${dir}` }),
+    async referrers(subject) {
+      const found = (await listed()).filter((e) => e.subject === subject);
+      return { via: 'layout', referrers: found.map((e) => ({ ...e.d, ...(e.artifactType ? { artifactType: e.artifactType } : {}) })) };
+    },
+    async tagged(tag) {
+      const e = (await listed()).find((x) => x.name === tag || (name && x.name === `${name}:${tag}`));
+      return e ? readManifest(ctx, dir, e.d, 'source') : null;
+    },
   };
 }
 
@@ -113,7 +146,13 @@ export async function layoutTarget(ctx, dir, name) {
     await mkdir(join(path, '..'), { recursive: true });
     await writeFileAtomic(path, chunks);
   };
+  const parsed = name ? core.parseReference(name) : { ok: false };
   return {
+    // Referrers (transfer/referrers.js): a cosign tag goes under `<repository>:<tag>` (the plain
+    // tag for an image named by one); the index lists the others itself, no fallback tag.
+    name: parsed.ok && name.includes('/') ? parsed.name : '',
+    referrersApi: async () => true,
+    tagged: async () => null,
     where: { registry: `oci-layout:${dir}`, repository: '' }, // blobs never mount between layouts
     mountFrom: '',
     rootRef: (digest) => name || digest,

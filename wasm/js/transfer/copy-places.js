@@ -10,6 +10,7 @@
 import { IrelError } from '../errors.js';
 import { copyImage } from '../registry/copy.js';
 import { registrySource, registryTarget } from '../registry/registry-place.js';
+import { bringReferrers, findReferrers } from './referrers.js';
 import { relocate } from './relocate.js';
 
 const ARCHIVES = new Set(['oci-archive', 'docker-archive']);
@@ -86,13 +87,35 @@ export async function copyPlaces(ctx, env, srcText, dstText, options = {}) {
     return options.all ? result : { ...result, ...(result.images?.[0] ?? {}) };
   }
 
-  // A registry or a layout, read at random.
-  const openSource = async (signal) => {
-    if (src.transport === 'docker') return registrySource(ctx, src.reference, signal);
-    return needs(env, 'layout', 'source').layoutSource(ctx, src.path, src.index >= 0 ? { index: src.index } : src.name);
+  // A registry or a layout, read at random, and the referrers of what was copied after it.
+  const layout = (side) => needs(env, 'layout', side);
+  const openSource = (signal, text = null) => {
+    if (src.transport === 'docker') return registrySource(ctx, text ?? src.reference, signal);
+    if (text === null) return layout('source').layoutSource(ctx, src.path, src.index >= 0 ? { index: src.index } : src.name);
+    // A referrer: NAME@DIGEST, or NAME:TAG (NAME '' for a layout image named by a plain tag).
+    const at = text.lastIndexOf('@');
+    return layout('source').layoutSource(ctx, src.path, at >= 0 ? text.slice(at + 1) : text.replace(/^:/, ''));
   };
-  return relocate(ctx, openSource, (signal, source) => openTarget(targetName(''), signal, source), options,
-    { targetBeside: dst.transport === 'docker' });
+  const openReferrerTarget = (text, signal, source) => (dst.transport === 'docker'
+    ? registryTarget(ctx, text, signal, source, options)
+    : layout('target').layoutTarget(ctx, dst.path, text.includes('@') ? '' : text.replace(/^:/, '')));
+  let source = null;
+  let target = null;
+  let manifests = null;
+  let found = null;
+  const result = await relocate(ctx, async (signal) => (source = await openSource(signal)),
+    async (signal, opening) => (target = await openTarget(targetName(''), signal, opening)), options,
+    { targetBeside: dst.transport === 'docker', onManifests: (m) => {
+      manifests = m;
+      if (options.referrers === false || !source?.referrers) return;
+      found = findReferrers(ctx, source, m, options);
+      found.catch(() => {}); // awaited once the image is copied
+    } });
+  if (!found) return result;
+  const referrers = await bringReferrers(ctx, { source, target, manifests, discovered: await found, options,
+    open: { source: (text, signal) => openSource(signal, text), target: openReferrerTarget } });
+  result.referrers = options.dryRun ? referrers.count : referrers;
+  return result;
 }
 
 let imageArchive = null; // archive/image-archive.js, loaded when an archive is copied

@@ -165,3 +165,39 @@ export async function updateFallbackTags(ctx, target, copied, failed) {
   }, null);
   return written;
 }
+
+/** discoverReferrers for the manifests a copy walked; resolves { error } rather than rejecting. */
+export async function findReferrers(ctx, source, manifests, options) {
+  try {
+    return await discoverReferrers(ctx, source, manifests.digests, { types: options.referrersTypes ?? [], signal: options.signal });
+  } catch (e) {
+    if (options.signal?.aborted) throw e;
+    return { error: e };
+  }
+}
+
+/**
+ * Copies what findReferrers found (`discovered`) once the image itself is copied; never fails
+ * the copy of what they refer to: what went wrong is in the summary (failed), for the caller to
+ * report. open: { source(text, signal), target(text, signal, src) } open a place of the source's
+ * and target's kind for `NAME@DIGEST` or `NAME:TAG`. Resolves the ReferrersSummary ({ count }
+ * in a dry run).
+ */
+export async function bringReferrers(ctx, { source, target, manifests, discovered, open, options }) {
+  const note = manifests.rootRewritten
+    ? `the platform filter gave the index a new digest: referrers of the original index ${manifests.sourceRoot} do not apply to it and were not copied`
+    : undefined;
+  const more = note ? { note } : {};
+  if (discovered.error) {
+    const failed = [{ digest: manifests.sourceRoot, kind: 'discovery', error: errorData(discovered.error) }];
+    return { count: 0, copied: 0, filtered: 0, failed, fallbackTags: [], ...more };
+  }
+  const { found, filtered, unreadable, truncated } = discovered;
+  if (truncated) {
+    more.note = `${more.note ? `${more.note}; ` : ''}the source lists more referrers than ${found.length}: only those were looked at`;
+  }
+  if (options.dryRun) return { count: found.length };
+  const copied = await copyReferrers(ctx, { source, target, found, options, openSource: open.source, openTarget: open.target });
+  const notRead = unreadable.map((u) => ({ digest: u.digest, subject: u.subject, kind: 'referrer', error: errorData(u.error) }));
+  return { count: found.length, ...copied, failed: [...notRead, ...copied.failed], filtered, ...more };
+}
