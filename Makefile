@@ -10,7 +10,7 @@ JOBS ?= $(shell nproc)
 STAMPS := build/stamps
 
 .PHONY: build deps system npm wasm-deps native asan fuzz-build wasm package test test-native \
-        test-asan test-fuzz test-node test-types test-e2e test-embed run bench bench-copy bench-browser bench-thick bench-wan fuzz fuzz-long clean
+        test-asan test-fuzz test-node test-types test-e2e test-embed run bench bench-copy bench-browser bench-thick bench-wan bench-archive fuzz fuzz-long clean
 
 build: native wasm package
 
@@ -96,6 +96,10 @@ bench-browser: build
 # Thick bundles of BENCH_THICK_GIB GiB (1; "1,4" for both): time, peak RSS, the gzip+sha256 floor.
 bench-thick: build
 	node scripts/bench-thick.js
+
+# Image archives (oci-archive:, docker save) read and written, against skopeo.
+bench-archive: build
+	node scripts/bench-archive.js
 
 # irel copy vs skopeo over an emulated WAN (BENCH_WAN_DELAY_MS 25 each way, BENCH_WAN_MBPS 50).
 bench-wan: build
