@@ -84,6 +84,17 @@ describe('irel copy between places', () => {
     });
   }
 
+  it('a dry run from an archive prints the plan and writes nothing', async () => {
+    const made = await runIrel(['copy', '-q', single.ref, `oci-archive:${tmp}/dry.tar`]);
+    assert.equal(made.status, 0, made.stderr);
+    const r = await runIrel(['copy', '--dry-run', '--json', `oci-archive:${tmp}/dry.tar`, `${dst.host}/dry/run:v1`]);
+    assert.equal(r.status, 0, r.stderr);
+    const plan = JSON.parse(r.stdout);
+    assert.equal(plan.digest, single.digest);
+    assert.deepEqual(plan.blobs.map((b) => b.action), plan.blobs.map(() => 'upload'));
+    assert.ok(!(await catalog(dst)).includes('dry/run'));
+  });
+
   it('an archive is written whole or not at all: a failed copy leaves the file as it was', async () => {
     const path = join(tmp, 'kept.tar');
     writeFileSync(path, 'precious');

@@ -88,7 +88,9 @@ copied counts unless --referrers best-effort), 2 usage error.`,
       });
       progress.finish();
       if (dryRun) {
-        io.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : `${formatPlan(summary).join('\n')}\n`);
+        for (const plan of values.all ? summary.images : [summary]) {
+          io.stdout.write(values.json ? `${JSON.stringify(plan)}\n` : `${formatPlan(plan).join('\n')}\n`);
+        }
         return 0;
       }
       if (values.all) {

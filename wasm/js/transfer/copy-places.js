@@ -84,6 +84,7 @@ export async function copyPlaces(ctx, env, srcText, dstText, options = {}) {
         target: dst.transport === 'docker' ? pickTarget(core, dst.reference, entry, options.all) : `oci:${dst.path}${targetName(options.all ? entry.image : '') ? `:${targetName(options.all ? entry.image : '')}` : ''}` }));
     };
     const result = await copyArchiveImages(ctx, env, bytes, picks, options, src.path);
+    if (options.dryRun) return options.all ? { ...result, images: result.images.map((i) => i.plan) } : result.images[0].plan;
     return options.all ? result : { ...result, ...(result.images?.[0] ?? {}) };
   }
 
