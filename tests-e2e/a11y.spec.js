@@ -9,8 +9,8 @@ test('tabs work from the keyboard and every control is labelled', async ({ page 
   const relocateTab = page.getByRole('tab', { name: 'Relocate images' });
   await relocateTab.focus();
   await page.keyboard.press('ArrowRight');
-  await expect(page.getByRole('tab', { name: 'Thick bundle' })).toBeFocused();
-  await expect(page.getByRole('tab', { name: 'Thick bundle' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('tab', { name: 'Archive' })).toBeFocused();
+  await expect(page.getByRole('tab', { name: 'Archive' })).toHaveAttribute('aria-selected', 'true');
   await expect(page.locator('#panel-thick')).toBeVisible();
   await expect(page.locator('#panel-relocate')).toBeHidden();
   await page.keyboard.press('End');
@@ -24,9 +24,9 @@ test('tabs work from the keyboard and every control is labelled', async ({ page 
     .filter((el) => !el.id || !document.querySelector(`label[for="${el.id}"]`)).map((el) => el.outerHTML));
   expect(unlabelled).toEqual([]);
 
-  // The file input behind "Choose a bundle archive" takes keyboard focus, with a visible outline on its label.
-  await page.getByRole('tab', { name: 'Thick bundle' }).click();
-  await page.getByRole('tab', { name: 'Thick bundle' }).focus();
+  // The file input behind "Choose an archive" takes keyboard focus, with a visible outline on its label.
+  await page.getByRole('tab', { name: 'Archive' }).click();
+  await page.getByRole('tab', { name: 'Archive' }).focus();
   await page.keyboard.press('Tab');
   await expect(page.locator('#thick-file')).toBeFocused();
   const outline = await page.locator('label[for="thick-file"]').evaluate((el) => getComputedStyle(el).outlineStyle);

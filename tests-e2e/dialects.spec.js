@@ -17,7 +17,7 @@ for (const profile of Object.keys(DIALECTS)) {
     const dialect = state.dialects[profile];
     await openPage(page, 'thick');
     await addCredentials(page, dialect);
-    await page.getByLabel('Choose a bundle archive').setInputFiles(state.big.thick);
+    await page.getByLabel('Choose an archive').setInputFiles(state.big.thick);
     await expect(page.locator('#thick-status')).toContainText('1 image verified', { timeout: 60_000 });
     await page.getByLabel('Bundle target prefix').fill(`${dialect.host}/${profile}`);
     await page.getByRole('button', { name: 'Relocate bundle' }).click();

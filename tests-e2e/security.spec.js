@@ -19,7 +19,7 @@ test('the app is served with a strict CSP, cannot be framed, and runs with no CS
   expect(headers['referrer-policy']).toBe('no-referrer');
   // The core compiled in the page and in the worker: both need only 'wasm-unsafe-eval'.
   await expect(page.locator('body[data-ready="true"][data-worker-ready="true"]')).toBeAttached();
-  for (const tab of ['Thick bundle', 'Check a mapping', 'Relocate images']) await page.getByRole('tab', { name: tab }).click();
+  for (const tab of ['Archive', 'Check a mapping', 'Relocate images']) await page.getByRole('tab', { name: tab }).click();
   expect(violations).toEqual([]);
 });
 

@@ -13,7 +13,7 @@ const fallbackTag = (digest) => digest.replace(':', '-');
 test('lists the referrers a thick bundle carries under their image and relocates them with it', async ({ page }) => {
   await openPage(page, 'thick');
   await addCredentials(page, internal);
-  await page.getByLabel('Choose a bundle archive').setInputFiles(signed.thick);
+  await page.getByLabel('Choose an archive').setInputFiles(signed.thick);
   await expect(page.locator('#thick-status')).toContainText('1 image verified');
   const rows = page.locator('#thick-images tbody tr.referrer');
   await expect(rows).toHaveCount(5);

@@ -1,4 +1,4 @@
-// "Thick bundle" and "Check a mapping": an archive chosen with the file input or dropped on the
+// "Archive" with a thick bundle, and "Check a mapping": an archive chosen with the file input or dropped on the
 // page, read and verified in the worker, relocated into a registry with Basic auth; the mapping
 // downloaded and checked offline and online; a corrupt archive refused before anything is pushed.
 import { join } from 'node:path';
@@ -45,7 +45,7 @@ async function expectInRegistry(mapping) {
 test('relocates a thick bundle chosen with the file input, downloads the mapping and checks it', async ({ page }) => {
   await openPage(page, 'thick');
   await addCredentials(page, internal);
-  await page.getByLabel('Choose a bundle archive').setInputFiles(state.thick);
+  await page.getByLabel('Choose an archive').setInputFiles(state.thick);
   await expectVerified(page);
   await shot(page, 'thick-1-verified');
 
@@ -132,7 +132,7 @@ test('cancels a thick bundle relocation while its big layer streams; no tag is w
   const { slow } = state; // the target registry, behind a proxy that slows every upload chunk down
   await openPage(page, 'thick');
   await addCredentials(page, slow);
-  await page.getByLabel('Choose a bundle archive').setInputFiles(state.big.thick);
+  await page.getByLabel('Choose an archive').setInputFiles(state.big.thick);
   await expect(page.locator('#thick-status')).toContainText('1 image verified', { timeout: 60_000 });
   const prefix = `${slow.host}/thick-cancel`;
   await page.getByLabel('Bundle target prefix').fill(prefix);

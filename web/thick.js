@@ -1,10 +1,15 @@
-// "Thick bundle": an archive chosen or dropped, read and verified in the worker (every blob against
-// its digest), its images listed and its mapping previewed under a prefix; relocating it is
-// thick-relocate.js.
+// "Archive": an archive chosen or dropped, read and verified in the worker (every blob against its
+// digest). A thick bundle (bundle.json at its top level) has its images listed and its mapping
+// previewed under a prefix; relocating it is thick-relocate.js. Any other archive is an image
+// archive (a docker save tarball, an OCI archive): archive.js lists its images and pushes them.
+import { setupArchive } from './archive.js';
 import { RateMeter, formatBytes, plural, progressText, shortDigest } from './format.js';
 import { referrerKind } from './referrer-kind.js';
 import { $, cell, clearError, digestCell, dropTarget, isJsonName, showError } from './render.js';
 import { relocateThick } from './thick-relocate.js';
+
+/** The worker's `open` refuses an archive without bundle.json this way: it is an image archive. */
+const isImageArchive = (e) => e?.code === 'BUNDLE_INVALID' && /no bundle\.json/.test(e.message ?? '');
 
 /**
  * setupThick(app, connection, { defaultPrefix(), openBundleJson(file), toCheck(bundle, mappingJson) })
@@ -29,7 +34,9 @@ export function setupThick(app, connection, { defaultPrefix, openBundleJson, toC
     $('thick-relocate').disabled = running || !thick.described || !app.irel?.checkPrefix(prefixInput.value.trim()).ok;
     $('thick-cancel').disabled = !running;
     $('thick-file').disabled = running && Boolean(thick.job?.relocating);
+    archive.update(running);
   }
+  const archive = setupArchive(app, connection, thick, { defaultPrefix, busy });
 
   function renderImages(verifiedError) {
     const body = document.querySelector('#thick-images tbody');
@@ -106,6 +113,7 @@ export function setupThick(app, connection, { defaultPrefix, openBundleJson, toC
     Object.assign(thick, { file, json: null, info: null, described: null });
     clearError(errBox);
     for (const id of ['thick-report', 'thick-result', 'thick-progress']) $(id).hidden = true;
+    archive.reset();
     const info = $('thick-file-info');
     info.hidden = false;
     info.textContent = `${file.name} · ${formatBytes(file.size)}`;
@@ -129,9 +137,29 @@ export function setupThick(app, connection, { defaultPrefix, openBundleJson, toC
       bar.value = e.done;
       barText.textContent = progressText(e.done, e.size, meter);
     };
+    let imageArchive = false;
+    const verified = () => {
+      bar.value = bar.max;
+      barText.textContent = `${formatBytes(file.size)} read · every blob matches its digest`;
+      verify.dataset.state = 'done';
+    };
     try {
-      const opened = await worker.run('open', { bundle: { file } }, { signal: controller.signal });
+      const opened = await worker.run('open', { bundle: { file } }, { signal: controller.signal }).catch((e) => {
+        if (isImageArchive(e)) return null;
+        throw e;
+      });
       if (token !== thick.token) return;
+      if (!opened) {
+        // No bundle.json: a docker save tarball or an OCI archive; its images are listed and verified.
+        imageArchive = true;
+        status.textContent = `Verifying every blob of ${file.name}…`;
+        const described = await archive.describe(file, { signal: controller.signal, onProgress });
+        if (!described || token !== thick.token) return;
+        verified();
+        status.textContent = `${file.name}: ${plural(described.images.length, 'image')} verified (${archive.kindText(described.kind)}). ` +
+          `Choose ${described.images.length === 1 ? 'its target' : 'their targets'} and push.`;
+        return;
+      }
       if (opened.kind !== 'thick') throw Object.assign(new Error('not a thick bundle'), { code: 'BUNDLE_INVALID' });
       thick.json = opened.json;
       thick.info = opened.info;
@@ -144,9 +172,7 @@ export function setupThick(app, connection, { defaultPrefix, openBundleJson, toC
       const described = await worker.run('describe', { bundle: { file } }, { signal: controller.signal, onProgress });
       if (token !== thick.token) return;
       thick.described = described.images;
-      bar.value = bar.max;
-      barText.textContent = `${formatBytes(file.size)} read · every blob matches its digest`;
-      verify.dataset.state = 'done';
+      verified();
       renderImages(null);
       status.textContent = `${file.name}: ${plural(described.images.length, 'image')} verified. Choose a prefix and relocate.`;
     } catch (e) {
@@ -154,8 +180,9 @@ export function setupThick(app, connection, { defaultPrefix, openBundleJson, toC
       verify.dataset.state = 'error';
       barText.textContent = 'verification failed';
       if (thick.info) renderImages(e);
+      if (imageArchive) archive.failed();
       status.textContent = e.code === 'CANCELLED' ? 'Cancelled.' : `${file.name} was refused: nothing will be pushed from it.`;
-      showError(errBox, e, e.code === 'CANCELLED' ? 'Cancelled' : 'The bundle was refused:');
+      showError(errBox, e, e.code === 'CANCELLED' ? 'Cancelled' : imageArchive ? 'The archive was refused:' : 'The bundle was refused:');
     } finally {
       if (token === thick.token) {
         thick.job = null;
