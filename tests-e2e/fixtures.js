@@ -7,7 +7,7 @@ import { expect } from '@playwright/test';
 
 export const ARTIFACTS = 'tests-e2e/artifacts';
 
-/** { upstream, internal, images, big, bundle, thin, thick, corrupt, tmp } */
+/** { upstream, internal, images, big, bundle, thin, thick, corrupt, archives, tmp } */
 export function e2eState() {
   const file = process.env.IREL_E2E_STATE;
   if (!file) throw new Error('IREL_E2E_STATE is not set: run through playwright.config.js (global-setup.js)');

@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync }
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { dockerSaveDefect, dockerSaveOci, skopeoOciArchive } from '../tests/helpers/archives.js';
 import { startDialectProxy } from '../tests/helpers/dialect-proxy.js';
 import { startFaultProxy } from '../tests/helpers/fault-proxy.js';
 import { startRegistry } from '../tests/helpers/registry.js';
@@ -145,6 +146,17 @@ export default async function globalSetup() {
       thin,
       thick,
       corrupt,
+    };
+    // Image archives for archive.spec.js, from the images above: a docker save tarball as Docker 25+
+    // writes it (an OCI layout inside) of web and db; an OCI archive skopeo wrote of the multi-arch
+    // hello (its index, both platforms); a docker save with Docker 25.0's defect ("manifests": null).
+    const dockerSave = await dockerSaveOci([{ reg: upstream, ref: images.web.ref }, { reg: upstream, ref: images.db.ref }], join(tmp, 'docker-save.tar'));
+    const ociArchive = await skopeoOciArchive(upstream, images.hello.ref, join(tmp, 'hello-oci.tar'), { all: true });
+    const defect = await dockerSaveDefect('manifests-null', [{ reg: upstream, ref: images.web.ref }], join(tmp, 'docker-save-defect.tar'));
+    state.archives = {
+      dockerSave: { path: dockerSave.path, images: dockerSave.images.map((i) => ({ names: i.names, digest: i.digest })) },
+      oci: { path: ociArchive.path, name: ociArchive.name, digest: ociArchive.digest, mediaType: ociArchive.mediaType },
+      defect: { path: defect.path, kind: defect.kind, thread: defect.thread },
     };
     const stateFile = join(tmp, 'state.json');
     writeFileSync(stateFile, JSON.stringify(state, null, 2));
