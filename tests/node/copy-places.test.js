@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { dockerSaveDefect, dockerSaveOci, skopeoCopyToRegistry, skopeoOciArchive, umociLayoutTar } from '../helpers/archives.js';
+import { dockerSaveDefect, dockerSaveLegacy, dockerSaveOci, skopeoCopyToRegistry, skopeoDockerArchive, skopeoOciArchive, umociLayoutTar } from '../helpers/archives.js';
 import { runIrel } from '../helpers/cli.js';
 import { getManifest, listTags, sha256, skopeoInspectRaw } from '../helpers/inspect.js';
 import { fallbackTag, seedSigned } from '../helpers/referrers.js';
@@ -95,6 +95,30 @@ describe('irel copy between places', () => {
     assert.ok(!(await catalog(dst)).includes('dry/run'));
   });
 
+  // A layer whose bytes are not its digest: by default found as it is uploaded, before any
+  // manifest or tag is written; with --verify-first before anything at all is.
+  const tampered = [['by default: no manifest, no tag', [], false], ['--verify-first: nothing at all', ['--verify-first'], true]];
+  for (const [name, flags, nothing] of tampered) {
+    it(`an OCI archive with a tampered layer is refused naming it, ${name}`, async () => {
+      const path = join(tmp, `tampered-${nothing}.tar`);
+      const made = await runIrel(['copy', '-q', single.ref, `oci-archive:${path}`]);
+      assert.equal(made.status, 0, made.stderr);
+      const bytes = readFileSync(path);
+      const big = single.blobs.reduce((a, b) => (b.size > a.size ? b : a));
+      const entry = `blobs/${big.digest.replace(':', '/')}`;
+      let at = 0;
+      while (bytes.subarray(at, at + 100).toString('latin1').replace(/\0.*$/s, '') !== entry) at += 512 + Math.ceil(parseInt(bytes.subarray(at + 124, at + 136).toString('latin1'), 8) / 512) * 512;
+      bytes[at + 512 + 1000] ^= 0xff;
+      writeFileSync(path, bytes);
+      const repo = `tampered/${nothing ? 'first' : 'default'}`;
+      const r = await runIrel(['copy', '-q', ...flags, `oci-archive:${path}`, `${dst.host}/${repo}:v1`]);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, new RegExp(`${big.digest}.*\\[DIGEST_MISMATCH\\]`));
+      assert.deepEqual(await listTags(dst, repo).catch(() => []), []);
+      if (nothing) assert.ok(!(await catalog(dst)).includes(repo), 'no blob either');
+    });
+  }
+
   it('an archive is written whole or not at all: a failed copy leaves the file as it was', async () => {
     const path = join(tmp, 'kept.tar');
     writeFileSync(path, 'precious');
@@ -161,6 +185,30 @@ describe('irel copy between places', () => {
           assert.equal(r.status, 0, `${c.from}: ${r.stderr}`);
           assert.equal(await digestAt(dst, repo), c.digest, c.from);
         }
+        await removeDir(d);
+      });
+    }
+
+    // Legacy tarballs (Docker 24 and before, skopeo's docker-archive) hold uncompressed layers and
+    // no manifest: converted (layers gzip'd, a manifest written), the config, the image ID, kept.
+    const legacy = [
+      ['skopeo docker-archive (layer tars, symlinks)', (d) => skopeoDockerArchive(src, 'lib/other:3.0', join(d, 'sk-docker.tar')), () => other],
+      ['docker save of Docker 24, two images, by @1', (d) => dockerSaveLegacy([{ reg: src, ref: 'lib/single:1.0' }, { reg: src, ref: 'lib/other:3.0' }],
+        join(d, 'legacy.tar')), () => other, ':@1'],
+    ];
+    for (const [name, make, image, pick = ''] of legacy) {
+      it(`${name}: converted, said so, the config kept`, async () => {
+        const d = await makeTempDir('irel-legacy-');
+        const a = await make(d);
+        const repo = `legacy/${name.split(' ')[0]}`;
+        const r = await runIrel(['copy', '-q', `docker-archive:${a.path}${pick}`, `${dst.host}/${repo}:v1`]);
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stdout, /converted from a legacy docker save tarball: .*the digest is new/);
+        const got = JSON.parse(await skopeoInspectRaw(`${dst.host}/${repo}:v1`, dst));
+        const original = JSON.parse(await skopeoInspectRaw(image().ref, src));
+        assert.equal(got.config.digest, original.config.digest);
+        assert.equal(got.layers.length, original.layers.length);
+        assert.equal(copied(r), await digestAt(dst, `${repo}:v1`));
         await removeDir(d);
       });
     }

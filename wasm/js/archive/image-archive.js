@@ -18,6 +18,28 @@ function bad(code, message) {
   return new IrelError({ code, message, side: 'source' });
 }
 
+const PEEK = 64; // entries looked at to tell an archive's kind
+
+/**
+ * 'oci' (an OCI layout: an OCI archive, a docker save of Docker 25+) or 'legacy' (a docker save
+ * of Docker 24 and before, or skopeo's docker-archive: manifest.json and layer tars), from the
+ * names of its first entries (the data is skipped: a layer is not read to tell).
+ */
+export function archiveKind(openArchive) {
+  const ar = openArchive();
+  try {
+    for (let e = ar.next(), n = 0; e && n < PEEK; e = ar.next(), n++) {
+      const path = e.path.replace(/^(?:\.\/)+/, '');
+      if (path === 'oci-layout' || path === 'index.json' || path.startsWith('blobs/')) return 'oci';
+      if (/^[0-9a-f]{64}(?:\/|\.json$|\.tar$)/.test(path)) return 'legacy';
+      ar.skip();
+    }
+    return 'oci'; // neither: the layout reader says what is missing
+  } finally {
+    ar.close();
+  }
+}
+
 /** What a docker save tarball's manifest.json says of each image: [{ config, repoTags, layers }], or null. */
 export function readDockerManifest(bytes) {
   if (!bytes) return null;
@@ -101,7 +123,7 @@ function checkDockerSave(docker, configs) {
  */
 export function scanImageArchive(ctx, openArchive, options = {}) {
   const scan = scanThickBundle(ctx, openArchive, { maxJsonBytes: options.archiveLimits?.maxJsonBytes, stream: options.stream ?? false,
-    keepConfigs: options.keepConfigs ?? false, layout: '', bundle: false, files: { 'manifest.json': 16 << 20 } });
+    keepConfigs: options.keepConfigs ?? false, layout: '', bundle: false, files: { 'manifest.json': 16 << 20 }, hashAll: options.hashAll ?? true });
   try {
     const docker = readDockerManifest(scan.files['manifest.json']);
     checkIndex(scan.indexBytes, !!docker);
@@ -194,8 +216,11 @@ export async function copyFromArchive(ctx, openArchive, scanned, picked, places,
  * names, digest, mediaType, size, platforms, blobs, referrers }] }.
  */
 export async function describeImageArchive(ctx, openArchive, options = {}) {
-  const scanned = scanImageArchive(ctx, openArchive, { archiveLimits: options.archiveLimits, keepConfigs: true });
+  const scanned = archiveKind(openArchive) === 'legacy'
+    ? (await import('./legacy-archive.js')).scanLegacyArchive(ctx, openArchive, { archiveLimits: options.archiveLimits, keepConfigs: true })
+    : scanImageArchive(ctx, openArchive, { archiveLimits: options.archiveLimits, keepConfigs: true });
   const entries = scanned.images.map((p) => ({ image: p.image || p.root.digest, root: p.root, label: `archive image ${p.image || p.root.digest}` }));
-  const described = await describePlans(ctx, scanned.scan, plansOf(walkArchive(ctx, scanned.scan, entries, options)));
+  const described = await describePlans(ctx, scanned.scan, plansOf(walkArchive(ctx, scanned.scan, entries,
+    scanned.kind === 'docker-save-legacy' ? { ...options, referrers: false } : options)));
   return { kind: scanned.kind, images: described.map((d, i) => ({ index: i, ...d, image: scanned.images[i].image, names: scanned.images[i].names })) };
 }

@@ -52,8 +52,11 @@ class Scan {
   kept = 0;
   peak = 0;
 
-  constructor(ctx, { maxJsonBytes, keepConfigs, keepForUpload }) {
+  constructor(ctx, { maxJsonBytes, keepConfigs, keepForUpload, hashAll = true }) {
     this.ctx = ctx;
+    // Not hashing what cannot be a manifest (over 4 MiB) is for a copy whose every blob is
+    // verified again as it is uploaded, before any manifest is written.
+    this.hashAll = hashAll;
     this.budget = maxJsonBytes;
     this.keepConfigs = keepConfigs;
     // Streaming: the small blobs read before the stream stops (configs, mostly) are uploaded from
@@ -139,6 +142,12 @@ class Scan {
   blob(ar, entry, digest, onlyWanted) {
     const w = this.wanted.get(digest);
     if (w && entry.size !== w.size) throw sizeMismatch(digest, entry.size, w.size);
+    if (!this.hashAll && entry.size > SMALL && !this.seen.has(digest)) {
+      ar.skip();
+      this.seen.set(digest, { size: entry.size, bytes: null, dropped: false, expanded: false, forUpload: false });
+      if (w) this.settle(digest);
+      return;
+    }
     const need = w && this.needsBytes(w.kind);
     let keep = entry.size <= SMALL && (need || (w && this.keepForUpload) || (!w && !onlyWanted));
     if (keep && need) this.evict(entry.size);
@@ -196,7 +205,9 @@ class Scan {
  * Resolves to { bundleBytes, bundle, indexBytes, blobs: Map(digest -> { size, bytes? }), stats,
  * rest, files }. layout: where the OCI layout is in the archive (a path prefix: '' for an OCI
  * archive or a docker save tarball); bundle: whether bundle.json is required (a thick bundle);
- * files: { name: maxBytes } of other files to read (files[name] their bytes, or absent). Options: maxJsonBytes, the most bytes of manifests kept at once (ARCHIVE_LIMIT beyond);
+ * files: { name: maxBytes } of other files to read (files[name] their bytes, or absent);
+ * hashAll: false passes over blobs larger than a manifest unhashed (for a copy: verified as
+ * uploaded, before any manifest is written). Options: maxJsonBytes, the most bytes of manifests kept at once (ARCHIVE_LIMIT beyond);
  * keepConfigs, to keep the configs too (for describing images); stream, to stop at the first
  * blob entry after which nothing more is needed to know every image's graph (where `irel bundle
  * export` puts the layers): rest is then { ar, entry }, the open reader and that entry, for the
@@ -205,8 +216,8 @@ class Scan {
  * stats: { passes, keptPeakBytes, rereadBlobs, streamed }.
  */
 export function scanThickBundle(ctx, openArchive, { maxJsonBytes = JSON_BUDGET, keepConfigs = false, stream = false,
-  layout = LAYOUT, bundle: isBundle = true, files: wantFiles = {} } = {}) {
-  const scan = new Scan(ctx, { maxJsonBytes, keepConfigs, keepForUpload: stream });
+  layout = LAYOUT, bundle: isBundle = true, files: wantFiles = {}, hashAll = true } = {}) {
+  const scan = new Scan(ctx, { maxJsonBytes, keepConfigs, keepForUpload: stream, hashAll });
   const files = {};
   let bundleBytes = null;
   let layoutFile = null;

@@ -136,7 +136,14 @@ export async function copyArchiveImages(ctx, env, bytes, picks, options = {}, wh
   const { openArchive: openReader } = await import('../archive/archive-file.js');
   imageArchive ??= await import('../archive/image-archive.js');
   const openArchive = () => openReader(core, bytes(), options.archiveLimits ?? {});
-  const scanned = imageArchive.scanImageArchive(ctx, openArchive, { archiveLimits: options.archiveLimits, stream: !options.verifyFirst });
+  // By default each blob is verified as it is uploaded (docker save writes its index last, so
+  // the blobs take a second pass anyway) and no manifest is written from a bad archive;
+  // verifyFirst hashes every blob first, so that nothing at all is written from one.
+  // A docker save of Docker 24 and before (no OCI layout) is converted (legacy-archive.js).
+  const legacy = imageArchive.archiveKind(openArchive) === 'legacy' ? await import('../archive/legacy-archive.js') : null;
+  const scanned = legacy ? legacy.scanLegacyArchive(ctx, openArchive, { archiveLimits: options.archiveLimits })
+    : imageArchive.scanImageArchive(ctx, openArchive, { archiveLimits: options.archiveLimits, stream: !options.verifyFirst,
+      hashAll: !!options.verifyFirst || !!options.dryRun });
   try {
     const chosen = picks(scanned.images).map((p) => ({ ...p, place: parsePlace(core, p.target, 'target') }));
     const key = (e) => e.image || e.root.digest;
@@ -165,7 +172,8 @@ export async function copyArchiveImages(ctx, env, bytes, picks, options = {}, wh
       if (place.transport === 'docker') return registryTarget(ctx, ref, signal, null, { ...options, ...more });
       return needs(env, 'layout', 'target').layoutTarget(ctx, place.path, ref);
     };
-    const result = await imageArchive.copyFromArchive(ctx, openArchive, scanned, chosen.map((c) => c.entry), { targetRef, open }, options);
+    const copy = legacy ? legacy.copyLegacy : imageArchive.copyFromArchive;
+    const result = await copy(ctx, openArchive, scanned, chosen.map((c) => c.entry), { targetRef, open }, options);
     // Each image's target as the pick named it (a layout's: oci:DIR:NAME).
     for (const i of result.images ?? []) i.target = byImage.get(i.image)?.target ?? i.target;
     return result;
