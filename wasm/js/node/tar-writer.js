@@ -32,19 +32,31 @@ function zstdStream() {
   return { input: child.stdin, output: child.stdout, exited };
 }
 
-function header(path, size) {
+// ustar splits a long path at a '/' into prefix (155 bytes) and name (100 bytes).
+function splitPath(path) {
+  if (Buffer.byteLength(path) <= 100) return { name: path, prefix: '' };
+  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
+    const prefix = path.slice(0, i);
+    const name = path.slice(i + 1);
+    if (Buffer.byteLength(prefix) <= 155 && Buffer.byteLength(name) <= 100 && name) return { name, prefix };
+  }
+  throw new RangeError(`archive path too long: ${path}`);
+}
+
+function header(path, size, { mode = 0o644, type = '0' } = {}) {
   const h = Buffer.alloc(512);
-  if (Buffer.byteLength(path) > 100) throw new RangeError(`archive path too long: ${path}`);
-  h.write(path, 0, 100, 'utf8');
-  h.write('0000644\0', 100);
+  const { name, prefix } = splitPath(path);
+  h.write(name, 0, 100, 'utf8');
+  h.write(`${mode.toString(8).padStart(7, '0')}\0`, 100);
   h.write('0000000\0', 108);
   h.write('0000000\0', 116);
   h.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
   h.write('00000000000\0', 136); // mtime 0: the same content gives the same archive
   h.write('        ', 148); // checksum placeholder
-  h.write('0', 156);
+  h.write(type, 156);
   h.write('ustar\0', 257);
   h.write('00', 263);
+  if (prefix) h.write(prefix, 345, 155, 'utf8');
   let sum = 0;
   for (const b of h) sum += b;
   h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
@@ -70,10 +82,15 @@ export async function createTar(outPath, { compress = 'gzip' } = {}) {
   } else done = pipeline(tar, out);
   const write = (chunk) => (tar.write(chunk) ? undefined : new Promise((r) => tar.once('drain', r)));
   return {
-    async addBytes(path, bytes) {
-      await write(header(path, bytes.length));
+    /** options.mode: the file's permission bits (0644). */
+    async addBytes(path, bytes, options) {
+      await write(header(path, bytes.length, options));
       await write(Buffer.from(bytes));
       if (bytes.length % 512) await write(Buffer.alloc(512 - (bytes.length % 512)));
+    },
+    /** A directory entry (path ends with '/'), mode 0755 unless options.mode. */
+    async addDirectory(path, { mode = 0o755 } = {}) {
+      await write(header(path.endsWith('/') ? path : `${path}/`, 0, { mode, type: '5' }));
     },
     async addFile(path, file, size) {
       await write(header(path, size));
