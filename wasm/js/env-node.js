@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 
 import { optionCredentials } from './irel.js';
-import { openSync, readSync, closeSync, readFileSync } from 'node:fs';
+import { openSync, readSync, closeSync, readFileSync, existsSync } from 'node:fs';
 
 import { nodeFileReader } from './node/archive-source.js';
 import { createDockerCredentials } from './node/credentials.js';
@@ -33,6 +33,13 @@ export function nodeEnv(core) {
     },
     bundleExport: async (...a) => (await import('./node/bundle-export.js')).exportBundle(...a),
     writeImageArchive: async (...a) => (await import('./node/archive-target.js')).writeImageArchive(...a),
+    // Manifests and charts by path (findImages, rewrite): a one-line string naming an existing
+    // file or directory, or shaped like a file name (so that a typo is an error, not an empty
+    // YAML text), is a path; anything else a YAML text.
+    manifestPath: (text) => !/[\n\r]/.test(text) && text.length < 4096 &&
+      (existsSync(text) || (!/:\s/.test(text) && /(\.(ya?ml|json|tgz|tar|tar\.gz)|\/)$/i.test(text))),
+    readManifests: async (...a) => (await import('./node/manifest-input.js')).readManifestInput(...a),
+    writeRewrite: async (...a) => (await import('./node/write-rewrite.js')).writeRewrite(...a),
     // An image archive to read (oci-archive:, docker-archive:): a missing file is named as such.
     archiveFile: (path) => {
       try {

@@ -251,6 +251,65 @@ export class Irel {
     return this.#env.bundleExport(this.#context(options), bytes, outPath, options);
   }
 
+  /**
+   * The image references of Kubernetes manifests and Helm charts: { images: [{ image, reference,
+   * source, file, document, path, line, column, rewritable, reason?, fields? ... }], skipped:
+   * [{ file, document, path, line, value, reason }], refs: [unique images], source }. input: a
+   * YAML text, files [{ path, text | bytes }], { archive: bytes } (a chart .tgz), or in Node
+   * { path } (a file, directory or chart archive; a one-line string naming one is taken as one).
+   * options: hints (a hints file's text or its items), name (a text's file name), archiveLimits.
+   */
+  async findImages(input, options = {}) {
+    const { findImages } = await import('./manifests/find-images.js');
+    const { files, source, ctx } = await this.#manifests(input, options);
+    return { ...(await findImages(ctx, files, options)), source };
+  }
+
+  /**
+   * Rewrites the images findImages finds to their relocated names: options.prefix (mapped as
+   * `map` does), options.mapping ({ original: relocated } or its JSON) or options.mapFn(image);
+   * pullPrefix (the same relocated paths under another host), pin ({ image: digest } or a
+   * function). Resolves { files: [{ path, text, changed }], changes: [{ file, document, path,
+   * line, from, to, images }], skipped: [{ ..., reason }], diff, images, mapping, source }; only
+   * the image values' bytes differ. Throws IrelError for options that cannot work.
+   */
+  async rewrite(input, options = {}) {
+    const { rewriteImages } = await import('./manifests/rewrite.js');
+    const { files, source, ctx } = await this.#manifests(input, options);
+    return { ...(await rewriteImages(this, ctx, files, options)), source };
+  }
+
+  /**
+   * Node: writes a rewrite's files to `out` (a chart archive .tgz/.tar.gz/.tar, a directory, or a
+   * file), or back where they were read from when out is omitted. Files are replaced atomically.
+   */
+  async writeRewrite(result, out) {
+    if (!this.#env.writeRewrite) throw new IrelError({ code: 'UNSUPPORTED', message: 'writing files needs a file system (use Node); the result has the texts' });
+    return this.#env.writeRewrite(result, out);
+  }
+
+  // The files of a findImages or rewrite input, where they came from, and what the finder needs
+  // of the core: the reference parser, and the archive reader for packaged sub-charts.
+  async #manifests(input, options) {
+    const { archiveFiles, bytesSource } = await import('./manifests/archive-files.js');
+    const limits = options.archiveLimits;
+    const ctx = {
+      parse: (ref) => this.parse(ref),
+      readArchive: (bytes, name) => archiveFiles(this.#core, bytesSource(bytes), { limits, name }),
+    };
+    const path = typeof input === 'string' && this.#env.manifestPath?.(input) ? input : input?.path;
+    if (typeof path === 'string' && !Array.isArray(input)) {
+      if (!this.#env.readManifests) throw new IrelError({ code: 'UNSUPPORTED', message: 'reading paths needs Node; pass the text or [{ path, text }]' });
+      return { ...(await this.#env.readManifests(this.#core, path, options)), ctx };
+    }
+    if (input?.archive) {
+      const source = typeof input.archive === 'function' ? input.archive() : bytesSource(input.archive);
+      const name = String(input.name ?? 'chart.tgz');
+      return { source: { kind: 'archive', name }, files: archiveFiles(this.#core, source, { limits, name }), ctx };
+    }
+    return { source: { kind: typeof input === 'string' ? 'text' : 'files' }, files: input, ctx };
+  }
+
   /** Pulls the image `ref` into the OCI layout `dir` (created if needed), named by `ref`. Node only. */
   async layoutAdd(dir, ref, options = {}) {
     const layout = this.#layout();
