@@ -1,5 +1,6 @@
 // Compiled by `tsc --noEmit` in make test: the public .d.ts must describe the API as used here.
 import { IrelError, load, VERSION, type CopySummary, type ImageReference, type MapResult, type MappingVerdict, type RelocateImagesResult, type CopyPlan } from 'irel';
+import type { FindImagesResult, FoundImage, RewriteResult, SkippedImage } from 'irel';
 
 const irel = await load();
 const v: string = VERSION + irel.version;
@@ -122,3 +123,18 @@ async function useWorker(): Promise<void> {
 }
 void useWorker;
 client.terminate();
+
+// Manifests and charts: images found, rewritten, written back.
+const found: FindImagesResult = await irel.findImages([{ path: 'values.yaml', text: 'image: nginx' }], { hints: ['.image'] });
+const firstImage: FoundImage | undefined = found.images[0];
+const where: string = firstImage ? `${firstImage.file}:${firstImage.line} ${firstImage.path} ${firstImage.reference.name}` : found.refs.join();
+void where;
+const rewritten: RewriteResult = await irel.rewrite({ path: 'chart.tgz' }, {
+  mapping: { nginx: 'reg.example.com/team/nginx' }, pullPrefix: 'mirror.example.com/team', pin: (image) => (image ? `sha256:${'a'.repeat(64)}` : null),
+});
+const why: string[] = rewritten.skipped.map((s: SkippedImage) => `${s.file ?? ''} ${s.reason.code}`);
+const texts: string[] = rewritten.files.map((f) => ('text' in f ? f.text : f.path));
+const change: string = rewritten.changes.map((c) => `${c.from} -> ${c.to} ${c.images.join()}`).join() + rewritten.diff;
+const written: string[] = (await irel.writeRewrite(rewritten, 'out.tgz')).written;
+await irel.rewrite('image: nginx', { prefix: 'reg.example.com/team', mapFn: async (image) => image.toUpperCase() });
+void why; void texts; void change; void written;

@@ -363,6 +363,157 @@ export interface OpenedBundle {
   describe(options?: RegistryOptions & { archiveLimits?: ArchiveLimits; referrers?: boolean; referrersTypes?: string[] }): Promise<BundleImageDescription[]>;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Image references in Kubernetes manifests and Helm charts (findImages, rewrite).
+
+/** A file of manifests or of a chart: text when it is UTF-8, bytes otherwise (a packaged sub-chart). */
+export type ManifestFile =
+  | { path: string; text: string }
+  | { path: string; bytes: Uint8Array }
+  | { path: string; directory: true };
+
+/**
+ * What findImages and rewrite read: a YAML text, files, a chart archive's bytes (or a fresh
+ * synchronous source), or in Node a path (a file, a directory, a chart .tgz).
+ */
+export type ManifestInput =
+  | string
+  | ManifestFile[]
+  | { archive: Uint8Array | (() => ArchiveSource); name?: string }
+  | { path: string };
+
+/** Where the files came from, so that writeRewrite can put them back. */
+export interface ManifestSource {
+  kind: 'text' | 'files' | 'file' | 'directory' | 'archive';
+  /** The path read (Node). */
+  path?: string;
+  /** The archive's name ({ archive } input). */
+  name?: string;
+}
+
+/** Where a value is: file, YAML document (0-based), path in it, line and column (1-based). */
+export interface ManifestLocation {
+  file: string;
+  document: number;
+  /** k8s style for containers (spec.template.spec.containers[0].image), Helm values style (.image.repository) otherwise; '' in templates. */
+  path: string;
+  line: number;
+  column: number;
+}
+
+/** One field of an image split across values ({ registry, repository, tag, digest }). */
+export interface ManifestField extends ManifestLocation {
+  value: string | null;
+}
+
+/** An image reference found. */
+export interface FoundImage extends ManifestLocation {
+  /** The reference as the files spell it (composed from the fields of a split image). */
+  image: string;
+  /** The core's parse of `image`. */
+  reference: ImageReference;
+  /** container: a Kubernetes container; values: a chart's values by convention; hints: a hints file's path; template: written literally in a template. */
+  source: 'container' | 'values' | 'hints' | 'template';
+  /** The chart (sub-charts as parent/key). */
+  chart?: string;
+  /** The Kubernetes kind of the document (containers). */
+  kind?: string;
+  /** The hint that named it. */
+  hint?: string;
+  /** The fields of a split image: repository (or name), registry, tag, digest, global (global.imageRegistry). */
+  fields?: Partial<Record<'ref' | 'name' | 'registry' | 'repository' | 'tag' | 'digest' | 'global', ManifestField>>;
+  /** The value is an alias (*NAME) to an anchored scalar: a rewrite changes the anchor's. */
+  alias?: string;
+  /** The tag is not written: the chart renders its appVersion. */
+  tagFrom?: 'appVersion';
+  /** global.imageRegistry replaces the image's own registry. */
+  registryFrom?: 'global.imageRegistry';
+  /** false for template literals, values in packaged sub-charts, block scalars: `reason` says why. */
+  rewritable: boolean;
+  reason?: IrelErrorData;
+  /** rewrite: what the image was rewritten to. */
+  target?: string;
+}
+
+/** A value that is not an image irel can use, or an image not rewritten, with why. */
+export interface SkippedImage extends Partial<ManifestLocation> {
+  /** The value as found (invalid, templated, empty). */
+  value?: string;
+  /** The image not rewritten. */
+  image?: string;
+  chart?: string;
+  kind?: string;
+  hint?: string;
+  /** IMAGE_TEMPLATED, IMAGE_EMPTY, IMAGE_IN_TEMPLATE, IMAGE_IN_PACKAGED_CHART, IMAGE_BLOCK_SCALAR,
+   * IMAGE_NOT_MAPPED, YAML_INVALID, HINT_INVALID, HINT_NOT_FOUND, GLOBAL_REGISTRY_CONFLICT,
+   * VALUE_SHARED, DIGEST_MISMATCH, DIGEST_INVALID, PIN_NO_FIELD (rewritten, not pinned),
+   * TAG_NO_FIELD, REWRITE_UNVERIFIED, or the core's reference error (NAME_UPPERCASE, ...). */
+  reason: IrelErrorData;
+}
+
+export interface FindImagesResult {
+  images: FoundImage[];
+  skipped: SkippedImage[];
+  /** The distinct images found, in order: what to relocate. */
+  refs: string[];
+  source: ManifestSource;
+}
+
+export interface FindImagesOptions {
+  /**
+   * A hints file's text (a YAML list) or its items: relok8s patterns ("{{ .image.registry }}/{{
+   * .image.repository }}:{{ .image.tag }}"), value paths (".image"), or maps ({ registry:
+   * ".image.registry", repository: ".image.repository", tag: ".image.tag", digest: ".image.digest" }).
+   */
+  hints?: string | (string | { registry?: string; repository: string; tag?: string; digest?: string })[];
+  /** The file name of a text input ('input.yaml'). */
+  name?: string;
+  /** Bounds for reading chart archives. */
+  archiveLimits?: ArchiveLimits;
+  /** The yaml module, when the caller imported it itself. */
+  yaml?: unknown;
+  /** Where to import the yaml module from when the bare name does not resolve (browsers; '/vendor/yaml/index.js' on the page's server). */
+  yamlUrl?: string;
+}
+
+export interface RewriteOptions extends FindImagesOptions {
+  /** Map every image under this repository prefix, as map() does. */
+  prefix?: string;
+  /** A relocation mapping ({ original: relocated }, as relocateImages and the bundle commands write it), or its JSON. */
+  mapping?: Record<string, string> | string | Uint8Array;
+  /** The caller's own mapping: the target of an image, or null to leave it. */
+  mapFn?: (image: string) => string | null | undefined | Promise<string | null | undefined>;
+  /** The relocated paths under another host (a pull-through mirror): replaces `prefix`, or what precedes a mapped name's last component. */
+  pullPrefix?: string;
+  /** Digests to pin to (image -> digest, or a function): written as name:tag@digest, or into the chart's digest field. */
+  pin?: Record<string, string> | ((image: string, target: string) => string | null | undefined);
+}
+
+/** One scalar rewritten. */
+export interface ManifestChange extends ManifestLocation {
+  from: string;
+  to: string;
+  /** The images this value serves (several for global.imageRegistry or an anchor). */
+  images: string[];
+  /** The scalar's anchor, and the aliases that read it (they change with it). */
+  anchor?: string;
+  aliases?: string[];
+}
+
+export interface RewriteResult {
+  /** Every input file, in order: changed ones with their new text. */
+  files: (ManifestFile & { changed: boolean })[];
+  changes: ManifestChange[];
+  skipped: SkippedImage[];
+  /** A unified diff of every changed file (--- a/PATH, +++ b/PATH, 3 lines of context). */
+  diff: string;
+  /** The images found, with `target` where rewritten. */
+  images: FoundImage[];
+  /** { image: target } of the images rewritten. */
+  mapping: Record<string, string>;
+  source: ManifestSource;
+}
+
 export declare class Irel {
   readonly version: string;
   /** Bytes of WebAssembly memory the core holds (its peak: wasm memory never shrinks). */
@@ -430,6 +581,12 @@ export declare class Irel {
     Promise<{ mapping: Record<string, string>; json: string; images: { image: string; target: string; digest: string; summary: CopySummary }[] }>;
   /** One verdict per image; with online, each relocated image's digest is looked up. */
   bundleCheck(bundleJson: BundleInput, mappingJson: BundleInput, options?: RegistryOptions & { online?: boolean }): Promise<MappingVerdict[]>;
+  /** The image references of manifests or a chart (containers, values conventions, hints, template literals). */
+  findImages(input: ManifestInput, options?: FindImagesOptions): Promise<FindImagesResult>;
+  /** Rewrites them to their relocated names; only the image values change. Throws IrelError for unusable options. */
+  rewrite(input: ManifestInput, options: RewriteOptions): Promise<RewriteResult>;
+  /** Node: writes a rewrite's files to a chart archive (.tgz, .tar.gz, .tar), a directory or a file; back where they came from without `out`. */
+  writeRewrite(result: RewriteResult, out?: string): Promise<{ format: 'archive' | 'directory' | 'file'; path: string; written: string[] }>;
   /** Node: releases kept-alive connections. */
   close(): void;
 }
