@@ -1,10 +1,13 @@
 // The web app and the package's browser files: GET / redirects to /web/; files under /web/,
-// /wasm/js/ and /wasm/dist/ of the package root are served, nothing else (no directory listing,
-// no path outside those folders). Every answer, 404s and redirects included, carries the app's
-// Content-Security-Policy and framing headers (security-headers.js).
+// /wasm/js/ and /wasm/dist/ of the package root are served, and under /vendor/yaml/ the yaml
+// package's browser build (ES modules the worker imports by URL: it has no bundler to resolve a
+// bare `import 'yaml'`); nothing else (no directory listing, no path outside those folders).
+// Every answer, 404s and redirects included, carries the app's Content-Security-Policy and
+// framing headers (security-headers.js).
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { extname, join, posix, resolve, sep } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, posix, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { staticResponseHeaders } from './security-headers.js';
@@ -12,6 +15,18 @@ import { staticResponseHeaders } from './security-headers.js';
 export const PACKAGE_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 // URL prefixes served, each mapped onto the same folder of the checkout or installed package.
 const ALLOWED = ['/web/', '/wasm/js/', '/wasm/dist/'];
+// URL prefix -> folder of a dependency's browser build, found where Node resolves the package.
+const VENDOR = vendorFolders();
+
+function vendorFolders() {
+  const require = createRequire(import.meta.url);
+  try {
+    return [['/vendor/yaml/', join(dirname(require.resolve('yaml/package.json')), 'browser', 'dist')]];
+  } catch {
+    return []; // not installed: /vendor/yaml/ answers 404 and the page says yaml is missing
+  }
+}
+
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -51,8 +66,10 @@ export function createStaticHandler({ root = PACKAGE_ROOT, connectOrigins = [], 
       if (path.endsWith('/')) path += 'index.html';
       // Judge the normalized path: an encoded slash (/web/..%2fpackage.json) decodes into a ".." segment.
       path = posix.normalize(path);
-      file = join(root, path);
-      if (!ALLOWED.some((p) => path.startsWith(p)) || !file.startsWith(root + sep) || path.includes('\0') || path.includes('\\')) {
+      const vendor = VENDOR.find(([prefix]) => path.startsWith(prefix));
+      const base = vendor ? vendor[1] : root;
+      file = vendor ? join(base, path.slice(vendor[0].length)) : join(root, path);
+      if ((!vendor && !ALLOWED.some((p) => path.startsWith(p))) || !file.startsWith(base + sep) || path.includes('\0') || path.includes('\\')) {
         return send(404, 'not found');
       }
     }
