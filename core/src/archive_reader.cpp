@@ -1,5 +1,7 @@
 #include "irel/archive_reader.hpp"
 
+#include "irel/archive_path.hpp"
+
 #include <archive.h>
 #include <archive_entry.h>
 
@@ -13,7 +15,6 @@
 namespace irel {
 namespace {
 
-constexpr std::size_t kMaxPathBytes = 4096;
 constexpr std::size_t kMinBlock = 4096;
 constexpr std::size_t kMaxBlock = std::size_t{16} << 20;
 
@@ -34,34 +35,9 @@ std::string Quote(std::string_view path) {
   return out + "\"";
 }
 
-// Why `path` is unsafe, or empty when it is safe.
-std::string Unsafe(std::string_view path) {
-  if (path.empty()) return "empty path";
-  if (path.find('\0') != std::string_view::npos) return "path contains NUL";
-  if (path.size() > kMaxPathBytes) return "path longer than 4096 bytes";
-  if (path.front() == '/') return "absolute path";
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    const std::size_t end = std::min(path.find('/', start), path.size());
-    if (path.substr(start, end - start) == "..") return "path has a \"..\" component";
-    start = end + 1;
-  }
-  return {};
-}
-
 // Drops empty and "." components (so "./a//b/" is "a/b"); "." for the archive's root.
 std::string Normalize(std::string_view path) {
-  std::string out;
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    const std::size_t end = std::min(path.find('/', start), path.size());
-    const std::string_view part = path.substr(start, end - start);
-    if (!part.empty() && part != ".") {
-      if (!out.empty()) out += '/';
-      out += part;
-    }
-    start = end + 1;
-  }
+  std::string out = NormalizeArchivePath(path);
   return out.empty() ? "." : out;
 }
 
@@ -87,7 +63,7 @@ const char* ArchiveEntryTypeName(ArchiveEntryType type) {
   return "other";
 }
 
-bool IsSafePath(std::string_view path) { return Unsafe(path).empty(); }
+bool IsSafePath(std::string_view path) { return ArchivePathProblem(path).empty(); }
 
 struct ArchiveReader::Impl {
   ArchivePullFn pull;
@@ -283,7 +259,7 @@ struct ArchiveReader::Impl {
     }
     const std::string_view raw_path(raw);
     entry_path = std::string(raw_path);
-    if (const std::string why = Unsafe(raw_path); !why.empty()) {
+    if (const std::string why = ArchivePathProblem(raw_path); !why.empty()) {
       return Fail("ARCHIVE_ENTRY_UNSAFE", "archive entry " + Quote(raw_path) + ": " + why);
     }
 

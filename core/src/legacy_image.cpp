@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "irel/archive_path.hpp"
 #include "irel/digest.hpp"
 #include "irel/hash.hpp"
 #include "irel/json_depth.hpp"
@@ -36,42 +37,12 @@ Error ManifestInvalid(const std::string& message) {
   return Error{"LEGACY_MANIFEST_INVALID", "manifest.json " + message};
 }
 
-// Why a path of manifest.json cannot name an entry of the archive, or empty when it can.
-std::string UnsafePath(std::string_view path) {
-  if (path.empty()) return "is empty";
-  if (path.find('\0') != std::string_view::npos) return "contains NUL";
-  if (path.front() == '/') return "is absolute";
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    const std::size_t end = std::min(path.find('/', start), path.size());
-    if (path.substr(start, end - start) == "..") return "has a \"..\" component";
-    start = end + 1;
-  }
-  return {};
-}
-
-// As archive entries' paths are normalized (archive_reader.cpp): "./a//b" is "a/b".
-std::string Normalize(std::string_view path) {
-  std::string out;
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    const std::size_t end = std::min(path.find('/', start), path.size());
-    const std::string_view part = path.substr(start, end - start);
-    if (!part.empty() && part != ".") {
-      if (!out.empty()) out += '/';
-      out += part;
-    }
-    start = end + 1;
-  }
-  return out;
-}
-
 Result<std::string> ReadPath(const json& v, const std::string& where) {
   if (!v.is_string()) return ManifestInvalid(where + " is not a string");
   const auto& text = v.get_ref<const std::string&>();
-  const std::string why = UnsafePath(text);
-  if (!why.empty()) return ManifestInvalid(where + " " + Quote(text) + " " + why);
-  std::string path = Normalize(text);
+  const std::string why = ArchivePathProblem(text);
+  if (!why.empty()) return ManifestInvalid(where + " " + Quote(text) + ": " + why);
+  std::string path = NormalizeArchivePath(text);
   if (path.empty()) return ManifestInvalid(where + " " + Quote(text) + " names no file");
   return path;
 }
