@@ -4,8 +4,8 @@
 // images here (the worker's describeArchive: every blob verified), the user chooses each image's
 // target (a prefix, mapped as bundles are mapped, or a reference typed in the image's row), and
 // archive-push.js pushes them.
-import { formatBytes, plural, shortDigest } from './format.js';
-import { referrerKind } from './referrer-kind.js';
+import { formatBytes, plural } from './format.js';
+import { addReferrerRows } from './referrer-rows.js';
 import { $, cell, digestCell } from './render.js';
 import { pushArchive } from './archive-push.js';
 
@@ -130,17 +130,7 @@ export function setupArchive(app, connection, panel, { defaultPrefix, busy }) {
       td.append(lab, input, hint);
       state.rows.push({ img, input, hint, row, mapName });
       // Its signatures, attestations and SBOMs, each a row under it: they travel with it.
-      for (const r of img.referrers ?? []) {
-        const sub = body.insertRow();
-        sub.className = 'referrer';
-        sub.dataset.referrer = r.digest;
-        cell(sub, `↳ ${referrerKind(r.artifactType, r.tag)}${r.tag ? ` (tag ${r.tag})` : ''}`, { title: r.artifactType });
-        digestCell(sub, r.digest);
-        cell(sub, `refers to ${shortDigest(r.subject, 12)}`, { cls: 'mono', title: r.subject });
-        cell(sub, formatBytes(r.size), { cls: 'num' });
-        cell(sub, '✓ verified', { cls: 'ok' }).dataset.verified = 'true';
-        cell(sub, 'pushed beside its image', { cls: 'muted' });
-      }
+      addReferrerRows(body, img.referrers, (sub) => cell(sub, 'pushed beside its image', { cls: 'muted' }));
     }
     const { images } = state.described;
     const referrers = images.reduce((k, i) => k + (i.referrers?.length ?? 0), 0);

@@ -3,8 +3,8 @@
 // previewed under a prefix; relocating it is thick-relocate.js. Any other archive is an image
 // archive (a docker save tarball, an OCI archive): archive.js lists its images and pushes them.
 import { setupArchive } from './archive.js';
-import { RateMeter, formatBytes, plural, progressText, shortDigest } from './format.js';
-import { referrerKind } from './referrer-kind.js';
+import { RateMeter, formatBytes, plural, progressText } from './format.js';
+import { addReferrerRows } from './referrer-rows.js';
 import { $, cell, clearError, digestCell, dropTarget, isJsonName, showError } from './render.js';
 import { relocateThick } from './thick-relocate.js';
 
@@ -56,16 +56,7 @@ export function setupThick(app, connection, { defaultPrefix, openBundleJson, toC
       v.dataset.verified = String(Boolean(d));
       if (!d && verifiedError) row.className = 'invalid';
       // Its signatures, attestations and SBOMs, each a row under it: they travel with it.
-      for (const r of d?.referrers ?? []) {
-        const sub = body.insertRow();
-        sub.className = 'referrer';
-        sub.dataset.referrer = r.digest;
-        cell(sub, `↳ ${referrerKind(r.artifactType, r.tag)}${r.tag ? ` (tag ${r.tag})` : ''}`, { title: r.artifactType });
-        digestCell(sub, r.digest);
-        cell(sub, `refers to ${shortDigest(r.subject, 12)}`, { cls: 'mono', title: r.subject });
-        cell(sub, formatBytes(r.size), { cls: 'num' });
-        cell(sub, '✓ verified', { cls: 'ok' }).dataset.verified = 'true';
-      }
+      addReferrerRows(body, d?.referrers);
     }
     const n = seen.size;
     const referrers = (thick.described ?? []).reduce((k, d) => k + (d.referrers?.length ?? 0), 0);
