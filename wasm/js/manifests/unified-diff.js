@@ -86,7 +86,7 @@ export function unifiedDiff(before, after, { fromFile = 'a', toFile = 'b', conte
   const hunks = [];
   for (const i of changes) {
     const last = hunks[hunks.length - 1];
-    if (last && i - last.end <= 2 * context) last.end = i;
+    if (last && i - last.end - 1 <= 2 * context) last.end = i; // at most 6 equal lines between
     else hunks.push({ start: i, end: i });
   }
   let out = `--- ${fromFile}\n+++ ${toFile}\n`;
