@@ -14,6 +14,10 @@ import { loadYaml } from './yaml-module.js';
 // When two rules find the same value, the more explicit one names it.
 const PRIORITY = { hints: 0, container: 1, values: 2 };
 const LOCATION_ROLES = ['ref', 'name', 'repository'];
+// The fields a rewrite always writes; a tag or digest is written only to pin or retag.
+const NAME_ROLES = ['ref', 'name', 'repository', 'registry', 'global'];
+// ${VAR} (envsubst, Flux), $(VAR) (kustomize vars): a value someone else fills in.
+const PLACEHOLDER = /\$\{[^}]*\}|\$\([^)]*\)/;
 
 /** The field a candidate is located by: the whole reference, its name, or its repository. */
 export function locationField(c) {
@@ -88,7 +92,9 @@ export async function scanImages(ctx, input, options = {}) {
   const hints = options.hints === undefined || options.hints === null ? null : readHints(model, options.hints);
 
   const candidates = [];
-  const hintSkipped = (list, file) => list.forEach((s) => skipped.push({ file, line: s.hint.line, hint: s.hint.text, reason: s.reason }));
+  // A hint's problems are located in the hints text (named options.hintsName).
+  const hintsFile = options.hintsName ?? 'hints';
+  const hintSkipped = (list, chart) => list.forEach((s) => skipped.push({ file: hintsFile, line: s.hint.line, hint: s.hint.text, ...(chart ? { chart } : {}), reason: s.reason }));
   for (const file of layout.manifests) {
     const yf = parse(file);
     candidates.push(...k8sImages(model, yf));
@@ -100,7 +106,7 @@ export async function scanImages(ctx, input, options = {}) {
       if (hints && !layout.charts.length) {
         const h = hintImages(model, instance, hints);
         candidates.push(...h.candidates);
-        hintSkipped(h.skipped, file.path);
+        hintSkipped(h.skipped, null);
       }
     }
   }
@@ -110,7 +116,7 @@ export async function scanImages(ctx, input, options = {}) {
     for (const top of tops) {
       const h = hintImages(model, top, hints);
       candidates.push(...h.candidates);
-      hintSkipped(h.skipped, top.chart.values?.path ?? top.chart.chartFile.path);
+      hintSkipped(h.skipped, top.name);
     }
   }
   for (const chart of layout.charts) {
@@ -176,6 +182,9 @@ function classify(ctx, c) {
   if (values.some((v) => v.includes('{{'))) {
     return { skipped: { ...at, value: image, reason: reason('IMAGE_TEMPLATED', `${at.file}: ${at.path}: ${JSON.stringify(image)} is a template, rendered by Helm: not rewritten`) } };
   }
+  if (values.some((v) => PLACEHOLDER.test(v))) {
+    return { skipped: { ...at, value: image, reason: reason('IMAGE_TEMPLATED', `${at.file}: ${at.path}: ${JSON.stringify(image)} holds a placeholder filled in at deploy time (envsubst, kustomize): not rewritten`) } };
+  }
   if (!loc.value) {
     return { skipped: { ...at, value: image, reason: reason('IMAGE_EMPTY', `${at.file}: ${at.path}: no image (the value is empty)`) } };
   }
@@ -186,7 +195,7 @@ function classify(ctx, c) {
   if (loc.alias) finding.alias = loc.alias;
   if (tagFrom) finding.tagFrom = tagFrom;
   if (registryFrom) finding.registryFrom = registryFrom;
-  const fixed = Object.values(c.fields).find((f) => f.writable === false || f.yf.writable === false);
+  const fixed = NAME_ROLES.map((r) => c.fields[r]).find((f) => f && (f.writable === false || f.yf.writable === false));
   const block = Object.values(c.fields).find((f) => f.node.type === 'BLOCK_LITERAL' || f.node.type === 'BLOCK_FOLDED');
   finding.rewritable = !fixed && !block;
   if (fixed) finding.reason = reason('IMAGE_IN_PACKAGED_CHART', `${fixed.yf.path}: ${formatPath(fixed.segments, style)} is in a packaged sub-chart (${fixed.yf.packaged ?? 'a .tgz'}): unpack it into charts/ to rewrite it, or override the value in the parent's values`);
