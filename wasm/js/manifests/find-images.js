@@ -128,11 +128,13 @@ export async function scanImages(ctx, input, options = {}) {
     for (const file of chart.templates) candidates.push(...templateImages(file).map((t) => ({ ...t, chart: chart.name })));
   }
 
-  // One finding per place an image is used (an alias used twice is two), the most explicit rule's.
+  // One finding per place an image is used (an alias used twice is two), the most explicit rule's;
+  // two images may share a repository value and differ by their tags.
   const byPlace = new Map();
+  const at = (f) => (f ? `${f.yf.path}|${f.entry.index}|${JSON.stringify(f.segments)}` : '');
   for (const c of candidates) {
     const f = locationField(c);
-    const key = f ? `${c.chart ?? ''}|${f.yf.path}|${f.entry.index}|${JSON.stringify(f.segments)}` : `${c.file}|${c.line}`;
+    const key = f ? `${c.chart ?? ''}|${at(f)}|${at(c.fields.tag)}|${at(c.fields.digest)}` : `${c.file}|${c.line}`;
     const had = byPlace.get(key);
     if (!had || PRIORITY[c.source] < PRIORITY[had.source]) byPlace.set(key, c);
   }
