@@ -1,0 +1,62 @@
+// findImages and rewrite in Chromium, in a module worker that imports the package's modules by URL
+// as the page's worker does: the bare `import('yaml')` cannot resolve there, so the yaml package
+// comes from /vendor/yaml/ on the page's server; the results are the ones Node gives.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+
+import { chromium } from 'playwright-core';
+
+import { createProxyServer } from '../../proxy/server.js';
+import { load } from '../../wasm/js/node.js';
+
+const FIXTURES = new URL('../fixtures/manifests/', import.meta.url);
+const WORKER = '/web/manifests-test-worker.js';
+
+describe('manifests in a browser worker', () => {
+  let server;
+  let browser;
+  let page;
+  before(async () => {
+    server = await createProxyServer({ port: 0, extraFiles: new Map([[WORKER, new URL('../helpers/manifests-worker.js', import.meta.url).pathname]]) });
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage();
+    await page.goto(`${server.url}/web/`);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  // Posts one job to a fresh worker of the page and resolves its answer.
+  const inWorker = (job) => page.evaluate(([url, message]) => new Promise((resolve, reject) => {
+    const worker = new Worker(url, { type: 'module' });
+    worker.onmessage = ({ data }) => {
+      worker.terminate();
+      resolve(data);
+    };
+    worker.onerror = (e) => reject(new Error(e.message));
+    worker.postMessage(message);
+  }), [WORKER, job]);
+
+  it('finds and rewrites a multi-document manifest as Node does', async () => {
+    const text = readFileSync(new URL('k8s/shop.yaml', FIXTURES), 'utf8');
+    const got = await inWorker({ text, prefix: 'registry.acme.internal/shop' });
+    assert.equal(got.ok, true, JSON.stringify(got.error));
+    const irel = await load();
+    assert.deepEqual(got.refs, (await irel.findImages(text)).refs);
+    assert.equal(got.files[0].text, readFileSync(new URL('expected/k8s/shop.yaml', FIXTURES), 'utf8'));
+    assert.equal(got.diff, (await irel.rewrite(text, { prefix: 'registry.acme.internal/shop' })).diff);
+  });
+
+  it('reads a chart archive dropped in the page, its packaged sub-chart included', async () => {
+    const archive = [...readFileSync(new URL('charts/monitoring-1.2.0.tgz', FIXTURES))];
+    const got = await inWorker({ archive, prefix: 'registry.acme.internal/mon' });
+    assert.equal(got.ok, true, JSON.stringify(got.error));
+    assert.deepEqual(got.notRewritable, ['IMAGE_IN_TEMPLATE', 'IMAGE_IN_PACKAGED_CHART']);
+    assert.deepEqual(got.files, [{ path: 'monitoring/values.yaml', text: readFileSync(new URL('expected/charts/monitoring/values.yaml', FIXTURES), 'utf8') }]);
+  });
+});
