@@ -51,6 +51,30 @@ describe('diffLines', () => {
     }
   });
 
+  it('cuts long inputs at lines unique to both sides: still a script from a to b, for 20 random long pairs', () => {
+    const rnd = random(3);
+    for (let t = 0; t < 20; t++) {
+      // Unique lines (anchors) among repeated ones, some moved, some dropped.
+      const base = Array.from({ length: 1500 }, (_, i) => (rnd() < 0.3 ? `unique ${i}\n` : `${'abc'[Math.floor(rnd() * 3)]}\n`));
+      const a = base.filter(() => rnd() < 0.9);
+      const b = base.map((l) => (rnd() < 0.05 ? 'changed\n' : l)).filter(() => rnd() < 0.9);
+      const script = diffLines(a, b);
+      assert.deepEqual(script.filter((e) => e.op !== '+').map((e) => e.line), a);
+      assert.deepEqual(script.filter((e) => e.op !== '-').map((e) => e.line), b);
+    }
+  });
+
+  it('diffs a manifest of 3000 documents with 6000 rewritten lines quickly, each change its own lines', () => {
+    const doc = (i, image) => `---\nkind: Deployment\nmetadata:\n  name: app-${i}\nspec:\n  containers:\n  - image: ${image}:${i}\n  - image: envoy\n`;
+    const before = Array.from({ length: 3000 }, (_, i) => doc(i, 'app')).join('');
+    const after = Array.from({ length: 3000 }, (_, i) => doc(i, 'r.io/team/app')).join('').replace(/image: envoy/g, 'image: r.io/envoy');
+    const started = performance.now();
+    const script = diffLines(splitLines(before), splitLines(after));
+    assert.ok(performance.now() - started < 5000, `${performance.now() - started} ms`);
+    assert.equal(script.filter((e) => e.op === '-').length, 6000);
+    assert.equal(script.filter((e) => e.op === '+').length, 6000);
+  });
+
   const cases = [
     ['equal inputs: no edits', ['x\n', 'y\n'], ['x\n', 'y\n'], '  '],
     ['both empty', [], [], ''],

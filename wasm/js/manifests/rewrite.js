@@ -100,14 +100,19 @@ function scalars(model, yf) {
  * be written in place (a block scalar) or the result does not read back as intended.
  */
 function applyEdits(model, yf, edits) {
-  const sorted = [...edits].sort((a, b) => b.field.node.range[0] - a.field.node.range[0]);
-  let text = yf.text;
+  // One pass over the text, the edits in order: a file of thousands of images stays linear.
+  const sorted = [...edits].sort((a, b) => a.field.node.range[0] - b.field.node.range[0]);
+  const pieces = [];
+  let at = 0;
   for (const { field, value } of sorted) {
     const [start, end] = field.node.range;
     const written = scalarText(field.node, value);
-    if (written === null) return null;
-    text = text.slice(0, start) + written + text.slice(end);
+    if (written === null || start < at) return null;
+    pieces.push(yf.text.slice(at, start), written);
+    at = end;
   }
+  pieces.push(yf.text.slice(at));
+  const text = pieces.join('');
   const before = scalars(model, yf);
   const after = scalars(model, model.parseFile({ path: yf.path, text }));
   if (!before || !after || before.length !== after.length) return null;

@@ -16,17 +16,77 @@ export function splitLines(text) {
 }
 
 /**
- * The shortest edit script from a to b (arrays compared with ===): [{ op: ' ' | '-' | '+', line }]
- * in order. Myers 1986, forward greedy search keeping each round's V for the backtrack.
+ * An edit script from a to b (arrays compared with ===): [{ op: ' ' | '-' | '+', line }] in order.
+ * Lines both share at the start and the end are set aside first; between them, Myers 1986 gives
+ * the shortest script. Its time and memory grow with the square of the number of edits, so a long
+ * stretch (a manifest of thousands of rewritten images) is first cut at the lines that occur once
+ * on each side, in the same order (patience diff's anchors), and each piece diffed alone.
  */
 export function diffLines(a, b) {
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  const same = (from, to) => a.slice(from, to).map((line) => ({ op: ' ', line }));
+  const midA = a.slice(head, a.length - tail);
+  const midB = b.slice(head, b.length - tail);
+  const anchors = midA.length + midB.length > LONG ? uniqueAnchors(midA, midB) : [];
+  const middle = [];
+  let i = 0;
+  let j = 0;
+  for (const [ai, bj] of anchors) {
+    middle.push(...diffLines(midA.slice(i, ai), midB.slice(j, bj)), { op: ' ', line: midA[ai] });
+    i = ai + 1;
+    j = bj + 1;
+  }
+  middle.push(...(anchors.length ? diffLines(midA.slice(i), midB.slice(j)) : myers(midA, midB)));
+  return [...same(0, head), ...middle, ...same(a.length - tail, a.length)];
+}
+
+// Lines (both sides together) beyond which a stretch is cut at anchors before Myers runs.
+const LONG = 2000;
+
+// Pairs [i, j] with a[i] === b[j] occurring once in a and once in b, the longest run of them
+// increasing on both sides (patience sorting).
+function uniqueAnchors(a, b) {
+  const seen = new Map();
+  a.forEach((line, i) => {
+    const e = seen.get(line);
+    if (e) e.a = -1;
+    else seen.set(line, { a: i, b: -2 });
+  });
+  b.forEach((line, j) => {
+    const e = seen.get(line);
+    if (e) e.b = e.b === -2 ? j : -1;
+  });
+  const pairs = [...seen.values()].filter((e) => e.a >= 0 && e.b >= 0).sort((x, y) => x.a - y.a);
+  // Longest increasing subsequence of the b positions.
+  const tails = [];
+  const back = new Array(pairs.length);
+  pairs.forEach((p, k) => {
+    let lo = 0;
+    let hi = tails.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (pairs[tails[mid]].b < p.b) lo = mid + 1;
+      else hi = mid;
+    }
+    back[k] = lo > 0 ? tails[lo - 1] : -1;
+    tails[lo] = k;
+  });
+  const out = [];
+  for (let k = tails.length ? tails[tails.length - 1] : -1; k >= 0; k = back[k]) out.push([pairs[k].a, pairs[k].b]);
+  return out.reverse();
+}
+
+function myers(a, b) {
   const n = a.length;
   const m = b.length;
   const offset = n + m + 1;
   const v = new Int32Array(2 * offset + 1);
-  const trace = []; // trace[d]: V before round d
+  const trace = []; // trace[d]: V before round d, diagonals -d..d
   search: for (let d = 0; d <= n + m; d++) {
-    trace.push(v.slice());
+    trace.push(v.slice(offset - d, offset + d + 1));
     for (let k = -d; k <= d; k += 2) {
       let x = k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1]) ? v[offset + k + 1] : v[offset + k - 1] + 1;
       let y = x - k;
@@ -43,11 +103,11 @@ export function diffLines(a, b) {
   let x = n;
   let y = m;
   for (let d = trace.length - 1; d >= 0; d--) {
-    const vd = trace[d];
+    const at = (k) => trace[d][k + d];
     const k = x - y;
-    const prevK = k === -d || (k !== d && vd[offset + k - 1] < vd[offset + k + 1]) ? k + 1 : k - 1;
-    const prevX = vd[offset + prevK];
-    const prevY = prevX - prevK;
+    const prevK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
+    const prevX = d === 0 ? 0 : at(prevK);
+    const prevY = d === 0 ? 0 : prevX - prevK;
     while (x > prevX && y > prevY) {
       x--;
       y--;
