@@ -95,6 +95,10 @@ describe('findImages: texts and files', () => {
       ['input.yaml 0 spec.containers[0].image 4 nginx:1 !IMAGE_BLOCK_SCALAR'], []],
     ['keys ending in Image, and a map with registry and repository under any key', 'initImage: busybox:1\nkubectl:\n  registry: docker.io\n  repository: bitnami/kubectl\n  tag: "1.29"\n', {},
       ['input.yaml 0 .initImage 1 busybox:1', 'input.yaml 0 .kubectl.repository 4 docker.io/bitnami/kubectl:1.29'], []],
+    ['switches and counts named like images are not images', 'useCustomImage: true\nbaseImage: ubuntu\nsidecarImage: 2\nimage: nginx\n', {},
+      ['input.yaml 0 .image 4 nginx'], []],
+    ['a hint and the conventions naming the same value: one image, the hint\'s', 'image:\n  registry: docker.io\n  repository: bitnami/nginx\n  tag: "1.25"\n',
+      { hints: ['{{ .image.registry }}/{{ .image.repository }}'] }, ['input.yaml 0 .image.repository 3 docker.io/bitnami/nginx'], []],
   ];
   for (const [what, input, options, images, skipped] of cases) {
     it(what, async () => {

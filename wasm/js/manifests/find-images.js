@@ -132,8 +132,11 @@ export async function scanImages(ctx, input, options = {}) {
   // two images may share a repository value and differ by their tags.
   const byPlace = new Map();
   const at = (f) => (f ? `${f.yf.path}|${f.entry.index}|${JSON.stringify(f.segments)}` : '');
+  // A value a hint names is the hint's, however the conventions would have read it.
+  const hinted = new Set(candidates.filter((c) => c.source === 'hints').map((c) => `${c.chart ?? ''}|${at(locationField(c))}`));
   for (const c of candidates) {
     const f = locationField(c);
+    if (c.source === 'values' && hinted.has(`${c.chart ?? ''}|${at(f)}`)) continue;
     const key = f ? `${c.chart ?? ''}|${at(f)}|${at(c.fields.tag)}|${at(c.fields.digest)}` : `${c.file}|${c.line}`;
     const had = byPlace.get(key);
     if (!had || PRIORITY[c.source] < PRIORITY[had.source]) byPlace.set(key, c);

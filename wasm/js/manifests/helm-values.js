@@ -124,7 +124,9 @@ function sites(model, node, doc, skipKeys, at = [], out = []) {
     for (const e of model.entries(node, doc)) {
       if (at.length === 0 && skipKeys.has(e.key)) continue;
       const here = [...at, e.key];
-      if (IMAGE_KEY.test(e.key) && Y.isScalar(e.value)) out.push({ at: here, form: 'ref' });
+      if (IMAGE_KEY.test(e.key) && Y.isScalar(e.value)) {
+        if (plausibleImage(e.key, model.scalarValue(e.value))) out.push({ at: here, form: 'ref' });
+      }
       else if (Y.isMap(e.value) && isImageMap(model, e.value, doc, IMAGE_KEY.test(e.key))) out.push({ at: here, form: 'split' });
       else sites(model, e.value, doc, skipKeys, here, out);
     }
@@ -132,6 +134,16 @@ function sites(model, node, doc, skipKeys, at = [], out = []) {
     node.items.forEach((item, i) => sites(model, model.resolve(item, doc), doc, skipKeys, [...at, i], out));
   }
   return out;
+}
+
+// `image:` is an image whatever it holds (an empty one is reported); `useCustomImage: true` or
+// `sidecarImage: 2` is a switch or a count, not an image: other keys need a path or a tag.
+const NOT_IMAGE = /^(true|false|yes|no|on|off|y|n|\d+(\.\d+)?)$/i;
+
+function plausibleImage(key, value) {
+  if (value === null) return key === 'image';
+  if (NOT_IMAGE.test(value)) return false;
+  return key === 'image' || /[/:]/.test(value);
 }
 
 function isImageMap(model, map, doc, imageKey) {
