@@ -138,3 +138,11 @@ const change: string = rewritten.changes.map((c) => `${c.from} -> ${c.to} ${c.im
 const written: string[] = (await irel.writeRewrite(rewritten, 'out.tgz')).written;
 await irel.rewrite('image: nginx', { prefix: 'reg.example.com/team', mapFn: async (image) => image.toUpperCase() });
 void why; void texts; void change; void written;
+async function manifestsInWorker(): Promise<void> {
+  const seenInWorker: FindImagesResult = await client.run('findImages', { input: { file: new Blob([]) }, hints: ['.image'] });
+  const rewrittenInWorker: RewriteResult = await client.run('rewrite', { input: [{ path: 'a.yaml', text: 'image: a' }], prefix: 'r.io/t', pin: { a: 'sha256:00' } });
+  void [seenInWorker.refs, rewrittenInWorker.diff];
+  // @ts-expect-error a mapping function cannot cross to the worker
+  await client.run('rewrite', { input: 'image: a', mapFn: (image: string) => image });
+}
+void manifestsInWorker;

@@ -468,6 +468,8 @@ export interface FindImagesOptions {
   hints?: string | (string | { registry?: string; repository: string; tag?: string; digest?: string })[];
   /** The file name of a text input ('input.yaml'). */
   name?: string;
+  /** The hints file's name, where skipped entries locate a hint's problem ('hints'). */
+  hintsName?: string;
   /** Bounds for reading chart archives. */
   archiveLimits?: ArchiveLimits;
   /** The yaml module, when the caller imported it itself. */
@@ -661,6 +663,16 @@ export interface WorkerOps {
   copyArchive: { args: { file: Blob; picks: { index: number; target: string }[]; verifyFirst?: boolean } & WorkerCopyArgs; result: ArchiveCopyResult };
   /** With dryRun: each image has its plan instead of a summary, and nothing is written. */
   relocateImages: { args: { refs: string[]; prefix: string; dryRun?: boolean } & WorkerCopyArgs; result: RelocateImagesResult };
+  /** A chart archive ({ file }) is read in the worker. */
+  findImages: { args: { input: WorkerManifestInput } & Pick<FindImagesOptions, 'hints' | 'name' | 'hintsName'>; result: FindImagesResult };
+  /** As Irel.rewrite, without mapFn (a function cannot cross to the worker). */
+  rewrite: {
+    args: { input: WorkerManifestInput } & Pick<RewriteOptions, 'hints' | 'name' | 'hintsName' | 'prefix' | 'mapping' | 'pullPrefix'> & { pin?: Record<string, string> };
+    result: RewriteResult;
+  };
 }
+
+/** What the worker's findImages and rewrite read: a text, files, or a chart archive's File. */
+export type WorkerManifestInput = string | ManifestFile[] | { file: Blob };
 
 export type WorkerOp = keyof WorkerOps;

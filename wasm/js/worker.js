@@ -23,6 +23,10 @@
 //                  -> { images: [{ image, target, digest, referrers? }], referrers?, archive }
 //   relocateImages { refs, prefix, ...registry, jobs, platforms, dryRun } -> RelocateImagesResult
 //                  (one image failing does not stop the others; progress events carry `image`)
+//   findImages { input, hints }                       -> FindImagesResult
+//   rewrite   { input, hints, prefix | mapping, pullPrefix, pin } -> RewriteResult
+//             input: a YAML text, files [{ path, text | bytes }], or { file } (a chart archive,
+//             read here with FileReaderSync); a mapping function cannot cross to the worker
 // bundle: { json: string | Uint8Array } (thin) or { file: File | Blob } (thick, read here with
 // FileReaderSync, never uploaded anywhere). registry: proxyBase, proxyToken, credentials (and
 // sourceCredentials, targetCredentials: one side only), insecureRegistries, retry. Progress events
@@ -106,6 +110,23 @@ function openBundle(irel, bundle, progress, phases, options = {}) {
   return irel.openBundle({ json: bundle.json }, options);
 }
 
+/** What findImages and rewrite read: a text or files as they are, a chart archive from its File. */
+function manifestInput(input) {
+  if (typeof input === 'string' || Array.isArray(input)) return input;
+  if (input?.file && typeof input.file.size === 'number') return { archive: () => fileSource(input.file), name: input.file.name ?? 'chart.tgz' };
+  throw new TypeError('args.input is required: a YAML text, [{ path, text }] or { file } (a chart archive)');
+}
+
+/** Only the manifest options the library knows. */
+function manifestOptions(args) {
+  const out = {};
+  if (typeof args.hints === 'string' || Array.isArray(args.hints)) out.hints = args.hints;
+  for (const key of ['prefix', 'pullPrefix', 'name', 'hintsName']) if (typeof args[key] === 'string') out[key] = args[key];
+  if (typeof args.mapping === 'string' || args.mapping instanceof Uint8Array || (args.mapping && typeof args.mapping === 'object')) out.mapping = args.mapping;
+  if (args.pin && typeof args.pin === 'object') out.pin = args.pin;
+  return out;
+}
+
 const decoder = new TextDecoder();
 const text = (json) => (typeof json === 'string' ? json : decoder.decode(json));
 const summaryOf = (b) => ({ kind: b.kind, info: b.info, json: text(b.json) });
@@ -162,6 +183,12 @@ const OPS = {
   async relocateImages(irel, args, { signal, progress }) {
     if (!Array.isArray(args.refs)) throw new TypeError('args.refs is required: an array of image references');
     return irel.relocateImages(args.refs.map(String), String(args.prefix ?? ''), planOptions(args, signal, progress));
+  },
+  async findImages(irel, args) {
+    return irel.findImages(manifestInput(args.input), manifestOptions(args));
+  },
+  async rewrite(irel, args) {
+    return irel.rewrite(manifestInput(args.input), manifestOptions(args));
   },
 };
 
