@@ -119,6 +119,20 @@ describe('findImages: texts and files', () => {
     assert.deepEqual(r.source, { kind: 'files' });
   });
 
+  it('reads a chart archive given among files, as not rewritable there', async () => {
+    const r = await irel.findImages([
+      { path: 'deploy.yaml', text: text('k8s/list.yaml') },
+      { path: 'monitoring-1.2.0.tgz', bytes: new Uint8Array(readFileSync(new URL('charts/monitoring-1.2.0.tgz', FIXTURES))) },
+    ]);
+    assert.deepEqual(r.images.map((i) => `${i.file} ${i.rewritable}`), [
+      'deploy.yaml true', 'deploy.yaml true',
+      'monitoring-1.2.0.tgz!/monitoring/charts/exporter-0.3.0.tgz!/exporter/values.yaml false',
+      'monitoring-1.2.0.tgz!/monitoring/templates/server.yaml false',
+      'monitoring-1.2.0.tgz!/monitoring/values.yaml false', 'monitoring-1.2.0.tgz!/monitoring/values.yaml false',
+    ]);
+    assert.match(r.images[4].reason.message, /chart archive given among other files.*give the archive alone/);
+  });
+
   it('refuses what is not an input, and a path that is not there, as errors', async () => {
     await assert.rejects(irel.findImages(42), TypeError);
     await assert.rejects(irel.findImages([{ path: 'x.yaml' }]), TypeError);
@@ -219,13 +233,14 @@ describe('findImages: Helm charts', () => {
 
   it('a chart archive with a packaged sub-chart: the parent\'s overrides are rewritable, the rest is not', async () => {
     const r = await irel.findImages({ path: fixture('charts/monitoring-1.2.0.tgz') });
+    // In reading order: the packaged sub-chart's files where its archive is.
     assert.deepEqual(seen(r), [
+      'monitoring/charts/exporter-0.3.0.tgz!/exporter/values.yaml 0 .sidecar.image 6 ghcr.io/acme/textfile-collector:0.2.1 !IMAGE_IN_PACKAGED_CHART',
       'monitoring/templates/server.yaml 0  9 quay.io/prometheus-operator/prometheus-config-reloader:v0.71.2 !IMAGE_IN_TEMPLATE',
       'monitoring/values.yaml 0 .server.image.repository 3 quay.io/prometheus/prometheus:v2.50.1',
       'monitoring/values.yaml 0 .exporter.image.repository 10 docker.io/prom/node-exporter:v1.7.0',
-      'monitoring/charts/exporter-0.3.0.tgz!/exporter/values.yaml 0 .sidecar.image 6 ghcr.io/acme/textfile-collector:0.2.1 !IMAGE_IN_PACKAGED_CHART',
     ]);
-    assert.equal(r.images[2].fields.tag.file, 'monitoring/charts/exporter-0.3.0.tgz!/exporter/values.yaml');
+    assert.equal(r.images[3].fields.tag.file, 'monitoring/charts/exporter-0.3.0.tgz!/exporter/values.yaml');
     assert.deepEqual(r.source, { kind: 'archive', path: fixture('charts/monitoring-1.2.0.tgz') });
   });
 

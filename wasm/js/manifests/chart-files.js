@@ -36,7 +36,8 @@ function readChartYaml(model, file) {
  * files: [{ path, text?, bytes?, writable? }]. options.readArchive(bytes, path) -> files, to look
  * into packaged sub-charts (omitted: they are reported, not read). Returns { charts: [{ root, name,
  * appVersion, chartFile, values, extraValues, templates, parent, keys, children, writable,
- * packaged }], manifests: [file], skipped: [{ file, reason }] }; charts sorted parents first.
+ * packaged }], manifests: [file], skipped: [{ file, reason }], order: [every path, an archive's
+ * files after it] }; charts sorted parents first.
  */
 export function chartLayout(model, files, options = {}, within = null) {
   const skipped = [];
@@ -62,6 +63,8 @@ export function chartLayout(model, files, options = {}, within = null) {
     const chart = owner(f.path);
     if (!chart) {
       if (YAML_NAME.test(f.path) && typeof f.text === 'string') manifests.push(f);
+      // A chart archive among the files (dropped beside manifests): read, not written back.
+      else if (PACKAGED.test(f.path) && f.bytes && !within) packagedFiles.push({ chart: null, file: f });
       continue;
     }
     const rel = f.path.slice(chart.root.length);
@@ -87,15 +90,16 @@ export function chartLayout(model, files, options = {}, within = null) {
   }
   // Packaged sub-charts: read when a reader is given, never written back.
   const packagedCharts = [];
+  const inside = new Map(); // archive path -> its files' paths
   for (const { chart, file } of packagedFiles) {
     if (!options.readArchive) {
-      skipped.push({ file: file.path, reason: { code: 'CHART_PACKAGED_UNREAD', message: `${file.path}: packaged sub-charts are not read here` } });
+      skipped.push({ file: file.path, reason: { code: 'CHART_PACKAGED_UNREAD', message: `${file.path}: packaged charts are not read here` } });
       continue;
     }
     let inner;
     try {
       inner = options.readArchive(file.bytes ?? new TextEncoder().encode(file.text ?? ''), file.path)
-        .map((g) => ({ ...g, path: `${file.path}!/${g.path}`, writable: false, packaged: file.path }));
+        .map((g) => ({ ...g, path: `${file.path}!/${g.path}`, writable: false, packaged: file.path, topLevel: !chart }));
     } catch (e) {
       skipped.push({ file: file.path, reason: errorData(e) });
       continue;
@@ -103,6 +107,9 @@ export function chartLayout(model, files, options = {}, within = null) {
     const sub = chartLayout(model, inner, options, chart);
     packagedCharts.push(...sub.charts);
     skipped.push(...sub.skipped);
+    inside.set(file.path, sub.order);
   }
-  return { charts: [...charts, ...packagedCharts], manifests, skipped };
+  // Every file's path in reading order, an archive's files right after it.
+  const order = files.flatMap((f) => [f.path, ...(inside.get(f.path) ?? [])]);
+  return { charts: [...charts, ...packagedCharts], manifests, skipped, order };
 }

@@ -141,7 +141,7 @@ export async function scanImages(ctx, input, options = {}) {
     const had = byPlace.get(key);
     if (!had || PRIORITY[c.source] < PRIORITY[had.source]) byPlace.set(key, c);
   }
-  const order = new Map(files.map((f, i) => [f.path, i]));
+  const order = new Map(layout.order.map((path, i) => [path, i]));
   const found = [];
   for (const c of byPlace.values()) {
     const r = classify(ctx, c);
@@ -203,7 +203,8 @@ function classify(ctx, c) {
   const fixed = NAME_ROLES.map((r) => c.fields[r]).find((f) => f && (f.writable === false || f.yf.writable === false));
   const block = Object.values(c.fields).find((f) => f.node.type === 'BLOCK_LITERAL' || f.node.type === 'BLOCK_FOLDED');
   finding.rewritable = !fixed && !block;
-  if (fixed) finding.reason = reason('IMAGE_IN_PACKAGED_CHART', `${fixed.yf.path}: ${formatPath(fixed.segments, style)} is in a packaged sub-chart (${fixed.yf.packaged ?? 'a .tgz'}): unpack it into charts/ to rewrite it, or override the value in the parent's values`);
+  if (fixed && fixed.yf.topLevel) finding.reason = reason('IMAGE_IN_PACKAGED_CHART', `${fixed.yf.path}: ${formatPath(fixed.segments, style)} is in a chart archive given among other files (${fixed.yf.packaged}): give the archive alone ({ archive } or its path) to rewrite it`);
+  else if (fixed) finding.reason = reason('IMAGE_IN_PACKAGED_CHART', `${fixed.yf.path}: ${formatPath(fixed.segments, style)} is in a packaged sub-chart (${fixed.yf.packaged ?? 'a .tgz'}): unpack it into charts/ to rewrite it, or override the value in the parent's values`);
   else if (block) finding.reason = reason('IMAGE_BLOCK_SCALAR', `${block.yf.path}: ${formatPath(block.segments, style)} is a block scalar (| or >): not rewritten`);
   return { finding };
 }
