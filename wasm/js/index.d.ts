@@ -664,10 +664,10 @@ export interface WorkerOps {
   /** With dryRun: each image has its plan instead of a summary, and nothing is written. */
   relocateImages: { args: { refs: string[]; prefix: string; dryRun?: boolean } & WorkerCopyArgs; result: RelocateImagesResult };
   /** A chart archive ({ file }) is read in the worker. */
-  findImages: { args: { input: WorkerManifestInput } & Pick<FindImagesOptions, 'hints' | 'name' | 'hintsName'>; result: FindImagesResult };
+  findImages: { args: { input: WorkerManifestInput } & Pick<FindImagesOptions, 'hints' | 'name' | 'hintsName' | 'yamlUrl'>; result: FindImagesResult };
   /** As Irel.rewrite, without mapFn (a function cannot cross to the worker). */
   rewrite: {
-    args: { input: WorkerManifestInput } & Pick<RewriteOptions, 'hints' | 'name' | 'hintsName' | 'prefix' | 'mapping' | 'pullPrefix'> & { pin?: Record<string, string> };
+    args: { input: WorkerManifestInput } & Pick<RewriteOptions, 'hints' | 'name' | 'hintsName' | 'yamlUrl' | 'prefix' | 'mapping' | 'pullPrefix'> & { pin?: Record<string, string> };
     result: RewriteResult;
   };
 }

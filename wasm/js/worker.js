@@ -121,7 +121,7 @@ function manifestInput(input) {
 function manifestOptions(args) {
   const out = {};
   if (typeof args.hints === 'string' || Array.isArray(args.hints)) out.hints = args.hints;
-  for (const key of ['prefix', 'pullPrefix', 'name', 'hintsName']) if (typeof args[key] === 'string') out[key] = args[key];
+  for (const key of ['prefix', 'pullPrefix', 'name', 'hintsName', 'yamlUrl']) if (typeof args[key] === 'string') out[key] = args[key];
   if (typeof args.mapping === 'string' || args.mapping instanceof Uint8Array || (args.mapping && typeof args.mapping === 'object')) out.mapping = args.mapping;
   if (args.pin && typeof args.pin === 'object') out.pin = args.pin;
   return out;
