@@ -254,6 +254,8 @@ describe('irel copy between places', () => {
       ['a name the archive does not hold', () => [`oci-archive:${d}/one.tar:nope`, 'x/y:1'], /no image "nope" .*it has: 0: .*\[ARCHIVE_IMAGE_NOT_FOUND\]/, 1],
       ['--all from a registry', () => ['--all', 'a/b:1', 'x/y:1'], /--all copies every image of an archive/, 2],
       ['":@N" on a target', () => ['a/b:1', `oci:${d}/t:@1`], /picks a source's image/, 1],
+      ['an archive into a folder that does not exist: refused before copying', () => ['a/b:1', `oci-archive:${d}/no/such/dir/x.tar`], /is not a directory \[TARGET_INVALID\]/, 1],
+      ['an archive onto a directory', () => ['a/b:1', `oci-archive:${d}`], /is a directory: an archive is a file .*\[TARGET_INVALID\]/, 1],
     ];
     for (const [name, args, re, status] of bad) {
       it(name, async () => {

@@ -4,9 +4,9 @@
 // exclusively and renamed over FILE once complete: an interrupted copy leaves FILE as it was.
 // A docker-archive is a docker save tarball as Docker 25 and later write it: the OCI layout, and
 // beside it manifest.json for the readers of the legacy format.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 import { IrelError } from '../errors.js';
 import { packLayout } from './layout-tar.js';
@@ -37,6 +37,14 @@ async function legacyEntry(core, layout, d, name) {
  */
 export async function writeImageArchive(ctx, dst, name, fill) {
   const { core } = ctx;
+  // Where FILE goes must exist before anything is copied, not be found missing at the end.
+  const parent = await stat(dirname(resolve(dst.path))).catch(() => null);
+  if (!parent?.isDirectory()) {
+    throw new IrelError({ code: 'TARGET_INVALID', side: 'target', message: `${dst.path}: ${dirname(resolve(dst.path))} is not a directory` });
+  }
+  if ((await stat(dst.path).catch(() => null))?.isDirectory()) {
+    throw new IrelError({ code: 'TARGET_INVALID', side: 'target', message: `${dst.path} is a directory: an archive is a file (oci: writes a layout directory)` });
+  }
   const dir = await mkdtemp(join(tmpdir(), 'irel-archive-'));
   try {
     const layout = join(dir, 'layout');
