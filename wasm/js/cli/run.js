@@ -18,6 +18,10 @@ const COMMANDS = [
     load: () => import('./relocate.js').then((m) => m.relocateCommand) },
   { name: 'layout', summary: 'copy images between registries and OCI image layouts', load: () => import('./layout.js').then((m) => m.layoutCommand) },
   { name: 'bundle', summary: 'map, relocate and check the images of a bundle', load: () => import('./bundle.js').then((m) => m.bundleCommand) },
+  { name: 'images', summary: 'list the image references of Kubernetes manifests and Helm charts',
+    load: () => import('./images.js').then((m) => m.imagesCommand) },
+  { name: 'rewrite', summary: 'rewrite the images of manifests and charts to their relocated names',
+    load: () => import('./rewrite.js').then((m) => m.rewriteCommand) },
   { name: 'serve', summary: 'serve the web app and the registry proxy it uses', load: () => import('./serve.js').then((m) => m.serveCommand) },
 ];
 
