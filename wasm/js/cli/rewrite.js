@@ -111,6 +111,7 @@ nothing rewritten then), 2 usage error.`,
     // looked up. Every input is read before anything is relocated or written.
     const pushSide = await readInputs(positionals, (input) => irel.rewrite({ path: input }, targets), hints.hintsName);
     if (reportUnreadable(pushSide, fail)) return 1;
+    const plans = dryRun ? null : await planWrites(pushSide, values.output);
     const pushTargets = {};
     for (const { result } of pushSide) Object.assign(pushTargets, result.mapping);
 
@@ -146,7 +147,7 @@ nothing rewritten then), 2 usage error.`,
         io.stderr.write(`${summary} (dry run: nothing written)\n`);
         return 0;
       }
-      const written = await writeAll(irel, final, values.output);
+      const written = await writeAll(irel, final, plans, values.output);
       for (const path of written) io.stdout.write(`wrote ${path}\n`);
       io.stdout.write(`${summary}\n`);
       return 0;
@@ -333,17 +334,34 @@ function relabel(result, input) {
   return out + diff.slice(from);
 }
 
-/** Writes every result (in place, or under -o) through irel.writeRewrite; resolves the paths written. */
-async function writeAll(irel, read, output) {
-  const written = [];
-  if (output !== undefined && (read.length > 1 || output.endsWith(sep) || output.endsWith('/'))) await mkdir(output, { recursive: true });
+/**
+ * Where each input goes: [{ out }] in input order (out undefined: in place), decided before
+ * anything is relocated or written. An archive is written back only in a format the writer
+ * knows by its name (.tgz, .tar.gz, .tar, .tar.zst).
+ */
+async function planWrites(read, output) {
+  const plans = [];
   for (const { input, result } of read) {
     let out;
-    if (output === undefined) {
-      if (!result.files.some((f) => f.changed)) continue; // in place: nothing to replace
-    } else if (read.length > 1) out = join(output, basename(resolve(input)));
+    if (output === undefined) out = undefined;
+    else if (read.length > 1) out = join(output, basename(resolve(input)));
     else if (result.source?.kind === 'file' && (await stat(output).catch(() => null))?.isDirectory()) out = join(output, basename(input));
     else out = output;
+    if (result.source?.kind === 'archive' && !ARCHIVE_NAME.test(out ?? input) && (out === undefined || read.length > 1)) {
+      throw new IrelError({ code: 'WRITE_FORMAT_UNSUPPORTED', message: `${input}: a chart archive is written as .tgz, .tar.gz, .tar or .tar.zst: give -o OUT.tgz` });
+    }
+    plans.push({ out });
+  }
+  return plans;
+}
+
+/** Writes every result where planWrites said, through irel.writeRewrite; resolves the paths written. */
+async function writeAll(irel, read, plans, output) {
+  const written = [];
+  if (output !== undefined && (read.length > 1 || output.endsWith(sep) || output.endsWith('/'))) await mkdir(output, { recursive: true });
+  for (const [i, { result }] of read.entries()) {
+    const { out } = plans[i];
+    if (out === undefined && !result.files.some((f) => f.changed)) continue; // in place: nothing to replace
     written.push(...(await irel.writeRewrite(result, out)).written);
   }
   return written;
