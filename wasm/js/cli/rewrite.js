@@ -147,7 +147,15 @@ nothing rewritten then), 2 usage error.`,
         io.stderr.write(`${summary} (dry run: nothing written)\n`);
         return 0;
       }
-      const written = await writeAll(irel, final, plans, values.output);
+      const written = [];
+      try {
+        await writeAll(irel, final, plans, values.output, written);
+      } catch (e) {
+        for (const path of written) io.stdout.write(`wrote ${path}\n`);
+        // Each file is whole or untouched (atomic); those written before the failure stay written.
+        fail(`${e.message}${e.code ? ` [${e.code}]` : ''}`);
+        return 1;
+      }
       for (const path of written) io.stdout.write(`wrote ${path}\n`);
       io.stdout.write(`${summary}\n`);
       return 0;
@@ -355,14 +363,17 @@ async function planWrites(read, output) {
   return plans;
 }
 
-/** Writes every result where planWrites said, through irel.writeRewrite; resolves the paths written. */
-async function writeAll(irel, read, plans, output) {
-  const written = [];
+/** Writes every result where planWrites said, through irel.writeRewrite; adds the paths written to `written`. */
+async function writeAll(irel, read, plans, output, written) {
   if (output !== undefined && (read.length > 1 || output.endsWith(sep) || output.endsWith('/'))) await mkdir(output, { recursive: true });
   for (const [i, { result }] of read.entries()) {
     const { out } = plans[i];
     if (out === undefined && !result.files.some((f) => f.changed)) continue; // in place: nothing to replace
-    written.push(...(await irel.writeRewrite(result, out)).written);
+    try {
+      written.push(...(await irel.writeRewrite(result, out)).written);
+    } catch (e) {
+      if (e instanceof IrelError) throw e;
+      throw new IrelError({ code: 'WRITE_FAILED', side: 'target', message: `cannot write ${out ?? result.source?.path}: ${e.code ?? e.message}` });
+    }
   }
-  return written;
 }
