@@ -318,6 +318,8 @@ describe('irel rewrite: failures write nothing', () => {
       /^irel rewrite: -m mapping\.json: not JSON .*\[MAPPING_INVALID\]\n$/],
     ['a missing mapping file exits 1 naming it', {}, ['-m', 'absent.json', 'shop.yaml'], 1, /^irel rewrite: -m absent\.json: no such file/],
     ['a missing hints file exits 1 naming it', {}, ['-r', 'r.example.com/x', '--hints', 'absent.yaml', 'shop.yaml'], 1, /^irel rewrite: --hints absent\.yaml: no such file/],
+    ['a write that fails names its target', {}, ['-r', 'r.example.com/x', '-o', 'shop.yaml/out.yaml', 'shop.yaml'], 1,
+      /irel rewrite: cannot write shop\.yaml\/out\.yaml: ENOTDIR \[WRITE_FAILED\]\n$/],
     ['neither -r nor -m', {}, ['shop.yaml'], 2, /give either -r PREFIX or -m MAPPING/],
     ['both -r and -m', { 'm.json': '{}' }, ['-r', 'r.example.com/x', '-m', 'm.json', 'shop.yaml'], 2, /give either -r PREFIX or -m MAPPING/],
     ['an invalid prefix', {}, ['-r', 'Not A Prefix', 'shop.yaml'], 2, /^irel rewrite: -r "Not A Prefix": /],
@@ -340,6 +342,21 @@ describe('irel rewrite: failures write nothing', () => {
       assert.deepEqual(tree(dir), before);
     });
   }
+});
+
+describe('irel rewrite: a chart archive named otherwise', () => {
+  it('is not written back in place (its format unknown by name): -o OUT.tgz is asked for, nothing written', async () => {
+    const dir = copies('charts/monitoring-1.2.0.tgz');
+    cpSync(join(dir, 'monitoring-1.2.0.tgz'), join(dir, 'monitoring.chart'));
+    const before = tree(dir);
+    const r = await irelIn(dir, ['rewrite', '-r', 'r.example.com/x', 'monitoring.chart']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^irel rewrite: monitoring\.chart: a chart archive is written as \.tgz, .*give -o OUT\.tgz \[WRITE_FORMAT_UNSUPPORTED\]\n$/);
+    assert.deepEqual(tree(dir), before);
+    const out = await irelIn(dir, ['rewrite', '-r', 'r.example.com/x', '-o', 'relocated.tgz', 'monitoring.chart']);
+    assert.equal(out.status, 0, out.stderr);
+    assert.match((await untar(join(dir, 'relocated.tgz')))['monitoring/values.yaml'].toString(), /repository: r\.example\.com\/x\/prometheus-prometheus-/);
+  });
 });
 
 describe('irel rewrite --relocate and --pin, against two real registries', () => {
