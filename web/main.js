@@ -6,6 +6,7 @@ import { load } from '../wasm/js/index.js';
 import { WorkerClient } from '../wasm/js/worker-client.js';
 import { setupCheck } from './check.js';
 import { setupConnection } from './connection.js';
+import { setupManifests } from './manifests.js';
 import { setupRelocate } from './relocate.js';
 import { $, showError } from './render.js';
 import { setupThick } from './thick.js';
@@ -42,7 +43,7 @@ window.addEventListener('hashchange', () => selectTab(location.hash.slice(1) || 
 // One worker per panel, so cancelling in one never disturbs another.
 const app = {
   irel: null, // the main-thread core, once loaded
-  workers: { relocate: new WorkerClient(), thick: new WorkerClient(), check: new WorkerClient() },
+  workers: { relocate: new WorkerClient(), thick: new WorkerClient(), check: new WorkerClient(), manifests: new WorkerClient() },
 };
 app.workers.relocate.ready.then(() => {
   document.body.dataset.workerReady = 'true';
@@ -74,10 +75,13 @@ thick = setupThick(app, connection, {
   },
 });
 
+const manifests = setupManifests(app, connection, { defaultPrefix: () => relocate.prefix() });
+
 load().then((irel) => {
   app.irel = irel;
   $('version').textContent = `irel ${irel.version}`;
   relocate.renderPreview();
+  manifests.renderFound();
   document.body.dataset.ready = 'true';
 }).catch((e) => {
   $('summary').textContent = `Could not load irel: ${e.message}`;
