@@ -59,3 +59,26 @@ export async function download(page, link, savePath) {
   await dl.saveAs(savePath);
   return readFileSync(savePath, 'utf8');
 }
+
+/** Drops several files ([{ name, text } | { name, path }]) onto `selector` in one DataTransfer. */
+export async function dropFiles(page, selector, files) {
+  const items = files.map((f) => ({ name: f.name ?? basename(f.path), b64: (f.path ? readFileSync(f.path) : Buffer.from(f.text, 'utf8')).toString('base64') }));
+  const dataTransfer = await page.evaluateHandle((items) => {
+    const dt = new DataTransfer();
+    for (const { name, b64 } of items) {
+      const bin = atob(b64);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      dt.items.add(new File([bytes], name));
+    }
+    return dt;
+  }, items);
+  for (const type of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent(selector, type, { dataTransfer });
+}
+
+/** Clicks a download link, saves the file to `savePath`; resolves { name (the suggested one), bytes }. */
+export async function saveDownload(page, link, savePath) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  await dl.saveAs(savePath);
+  return { name: dl.suggestedFilename(), bytes: readFileSync(savePath) };
+}
