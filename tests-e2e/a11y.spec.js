@@ -57,7 +57,7 @@ test('the page fits a phone-sized screen', async ({ page }) => {
     await shot(page, `mobile-${tab}`);
   }
   // A rewrite's tables and side-by-side diff scroll within themselves, not the page.
-  await page.getByLabel('Target repository prefix').fill('registry.example.com/team');
+  await page.getByLabel('Manifests target prefix').fill('registry.example.com/team');
   await dropFiles(page, '#manifests-drop', [{ name: 'app.yaml',
     text: 'kind: Pod\nspec:\n  containers:\n    - name: app\n      image: ghcr.io/acme/a-rather-long-repository-name/app:1.2.3\n' }]);
   await page.getByRole('button', { name: 'Rewrite' }).click();

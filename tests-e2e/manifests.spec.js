@@ -78,7 +78,7 @@ test('relocates the images of a dropped manifest, rewrites it pinned, shows the 
   const irel = await irelPromise;
   await addCredentials(page, internal);
   const prefix = `${internal.host}/deploy`;
-  await page.getByLabel('Target repository prefix').fill(prefix);
+  await page.getByLabel('Manifests target prefix').fill(prefix);
   const text = forgeManifest();
   await dropFiles(page, '#manifests-drop', [{ name: 'forge.yaml', text }]);
 
@@ -180,7 +180,7 @@ spec:
     - name: fine
       image: ${images.db.ref}
 `;
-  await page.getByLabel('Target repository prefix').fill(prefix);
+  await page.getByLabel('Manifests target prefix').fill(prefix);
   await page.getByLabel('Pull prefix (optional)').fill(pullPrefix);
   await dropFiles(page, '#manifests-drop', [{ name: 'mixed.yaml', text }]);
   await expect(page.locator('#manifests-images tbody tr')).toHaveCount(1);
@@ -229,7 +229,7 @@ test('a chart archive: its values images listed, rewritten, downloaded as a zip 
   const irel = await irelPromise;
   const prefix = 'registry.example.com/charts';
   const archive = new URL('charts/monitoring-1.2.0.tgz', FIXTURES).pathname;
-  await page.getByLabel('Target repository prefix').fill(prefix);
+  await page.getByLabel('Manifests target prefix').fill(prefix);
   await dropFiles(page, '#manifests-drop', [{ path: archive }]);
   await expect(page.locator('#manifests-source')).toContainText('Chart archive monitoring-1.2.0.tgz');
   const rows = page.locator('#manifests-images tbody tr');
@@ -278,7 +278,7 @@ test('a chart folder chosen with its files, rewritten and zipped; pins that cann
   const irel = await irelPromise;
   const prefix = 'registry.example.com/wp';
   const folder = new URL('charts/wordpress', FIXTURES).pathname;
-  await page.getByLabel('Target repository prefix').fill(prefix);
+  await page.getByLabel('Manifests target prefix').fill(prefix);
   await page.locator('#manifests-folder').setInputFiles(folder);
   await expect(page.locator('#manifests-source')).toContainText('Folder wordpress:');
   const found = await irel.findImages({ path: folder });
