@@ -13,7 +13,7 @@ const COMMANDS = [
   { name: 'parse', summary: 'parse and normalize image references', load: () => import('./parse.js').then((m) => m.parseCommand) },
   { name: 'map', summary: 'map image references under a repository prefix', load: () => import('./map.js').then((m) => m.mapCommand) },
   { name: 'digest', summary: 'print the digest of an image or index', load: () => import('./digest.js').then((m) => m.digestCommand) },
-  { name: 'copy', summary: 'copy an image or index to another repository, digest preserved', load: () => import('./copy.js').then((m) => m.copyCommand) },
+  { name: 'copy', summary: 'copy an image or index between registries, layouts and archives, digest preserved', load: () => import('./copy.js').then((m) => m.copyCommand) },
   { name: 'relocate', summary: 'relocate a list of images to a repository prefix and write the mapping',
     load: () => import('./relocate.js').then((m) => m.relocateCommand) },
   { name: 'layout', summary: 'copy images between registries and OCI image layouts', load: () => import('./layout.js').then((m) => m.layoutCommand) },
