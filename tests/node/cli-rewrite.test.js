@@ -234,6 +234,19 @@ describe('irel rewrite: byte for byte, written in place', () => {
     assert.equal(readFileSync(join(dir, 'odd.yaml'), 'utf8'), text.replace('image: nginx:1.25', `image: ${good}`));
     assert.equal(r.stdout, 'wrote odd.yaml\n1 image rewritten in 1 file, 3 not rewritten\n');
   });
+
+  it('--pin keeps the digest a reference names already: no lookup (the target host need not resolve)', async () => {
+    const dir = join(tmp, 'pinned');
+    mkdirSync(dir, { recursive: true });
+    const digest = `sha256:${'c5'.repeat(32)}`;
+    const text = ['kind: Pod', 'spec:', '  containers:', `  - image: redis:7.2@${digest}`, ''].join('\n');
+    writeFileSync(join(dir, 'p.yaml'), text);
+    const r = await irelIn(dir, ['rewrite', '-r', 'registry.invalid/team', '--pin', 'p.yaml']);
+    assert.equal(r.status, 0, r.stderr);
+    const want = lib.mapReference('registry.invalid/team', `redis:7.2@${digest}`);
+    assert.equal(readFileSync(join(dir, 'p.yaml'), 'utf8'), text.replace(`redis:7.2@${digest}`, want));
+    assert.match(want, new RegExp(`@${digest}$`));
+  });
 });
 
 describe('irel rewrite: --dry-run and -o', () => {

@@ -283,6 +283,12 @@ async function lookUpDigests(irel, pushTargets, values, fail) {
   const worker = async () => {
     while (next < entries.length) {
       const [image, target] = entries[next++];
+      // A reference with a digest names its content already: the relocated copy has that digest.
+      const own = irel.parse(image).reference?.digest;
+      if (own) {
+        digests[image] = own;
+        continue;
+      }
       try {
         digests[image] = await irel.digest(target, options);
       } catch (e) {
