@@ -38,4 +38,21 @@ std::string NormalizeArchivePath(std::string_view path) {
   return out;
 }
 
+std::string QuoteArchivePath(std::string_view path) {
+  std::string out = "\"";
+  for (const char c : path.substr(0, 256)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  if (path.size() > 256) out += "...";
+  return out + "\"";
+}
+
 }  // namespace irel

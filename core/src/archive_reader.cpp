@@ -18,22 +18,7 @@ namespace {
 constexpr std::size_t kMinBlock = 4096;
 constexpr std::size_t kMaxBlock = std::size_t{16} << 20;
 
-std::string Quote(std::string_view path) {
-  std::string out = "\"";
-  for (const char c : path.substr(0, 256)) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      static const char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    } else {
-      out += c;
-    }
-  }
-  if (path.size() > 256) out += "...";
-  return out + "\"";
-}
+std::string Quote(std::string_view path) { return QuoteArchivePath(path); }
 
 // Drops empty and "." components (so "./a//b/" is "a/b"); "." for the archive's root.
 std::string Normalize(std::string_view path) {

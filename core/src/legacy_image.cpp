@@ -16,22 +16,7 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (const char c : s.substr(0, 256)) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      static const char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    } else {
-      out += c;
-    }
-  }
-  if (s.size() > 256) out += "...";
-  return out + "\"";
-}
+std::string Quote(std::string_view path) { return QuoteArchivePath(path); }
 
 Error ManifestInvalid(const std::string& message) {
   return Error{"LEGACY_MANIFEST_INVALID", "manifest.json " + message};

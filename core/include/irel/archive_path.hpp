@@ -13,4 +13,7 @@ std::string ArchivePathProblem(std::string_view path);
 // Empty and "." components dropped: "./a//b/" is "a/b"; the archive's root is "".
 std::string NormalizeArchivePath(std::string_view path);
 
+// `path` quoted for a message: control bytes escaped (\xNN), cut at 256 bytes ("...").
+std::string QuoteArchivePath(std::string_view path);
+
 }  // namespace irel
