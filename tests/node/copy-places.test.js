@@ -213,6 +213,20 @@ describe('irel copy between places', () => {
       });
     }
 
+    it('docker save of an index with one platform pulled: refused naming the missing manifest and --platform; with it, that platform copied under a new index', async () => {
+      const d = await makeTempDir('irel-partial-');
+      const a = await dockerSaveOci([{ reg: src, ref: 'lib/multi:2.0' }], join(d, 'partial.tar'), { store: 'containerd', presentPlatforms: ['linux/amd64'] });
+      const whole = await runIrel(['copy', '-q', `docker-archive:${a.path}`, `${dst.host}/partial/multi:v1`]);
+      assert.equal(whole.status, 1);
+      assert.match(whole.stderr, /manifest sha256:[0-9a-f]{64} is missing from the archive: .*--platform OS\/ARCH \[BLOB_UNKNOWN\]/);
+      const one = await runIrel(['copy', '-q', '--platform', 'linux/amd64', `docker-archive:${a.path}`, `${dst.host}/partial/multi:v1`]);
+      assert.equal(one.status, 0, one.stderr);
+      assert.match(one.stdout, new RegExp(`only linux/amd64: the source index ${multi.digest} was filtered, so the digest differs`));
+      const index = JSON.parse(await skopeoInspectRaw(`${dst.host}/partial/multi:v1`, dst));
+      assert.deepEqual(index.manifests.map((m) => `${m.platform.os}/${m.platform.architecture}`), ['linux/amd64']);
+      await removeDir(d);
+    });
+
     it('an archive of several images: without a name, refused listing them; --all copies each under its own tag', async () => {
       const d = await makeTempDir('irel-all-');
       const a = await dockerSaveOci([{ reg: src, ref: 'lib/single:1.0' }, { reg: src, ref: 'lib/other:3.0' }], join(d, 'save.tar'));

@@ -92,7 +92,9 @@ export async function copyGraphs(ctx, openArchive, scan, graphs, places, options
     const out = [];
     for (const i of own) {
       await pushManifests({ target: i.target, planned: i.planned, manifestBytes: i.manifestBytes, emit, summary: i.summary });
-      out.push({ image: i.image, target: i.ref, digest: i.planned.digest, sourceDigest: i.planned.digest, ...i.summary });
+      const info = i.graph.walk.summary();
+      out.push({ image: i.image, target: i.ref, digest: i.planned.digest, sourceDigest: i.graph.root.digest,
+        rewritten: !!info.rootRewritten, platforms: info.platforms ?? [], ...i.summary });
       emit({ type: 'image', phase: 'done', image: i.image, target: i.ref, digest: i.planned.digest });
     }
     if (options.referrers !== false) {

@@ -40,7 +40,8 @@ export function walkArchive(ctx, scan, entries, options = {}) {
       if (!b.bytes) throw bad('MANIFEST_INVALID', `${label}: manifest ${d.digest} is not a manifest (not JSON, or over 4 MiB)`);
       return b.bytes;
     };
-    const walk = new core.ImageWalk([], !!options.includeNondistributable);
+    // options.platforms filter an image's index (it then gets a new digest); a referrer is copied whole.
+    const walk = new core.ImageWalk(referrer ? [] : (options.platforms ?? []), !!options.includeNondistributable);
     const graph = { image: referrer ? referrer.image : image, label, root, walk, ...(referrer ? { referrer } : {}) };
     graphs.push(graph);
     let added = walk.addRoot(root.digest, root.mediaType, manifest(root));

@@ -202,6 +202,12 @@ export async function copyFromArchive(ctx, openArchive, scanned, picked, places,
     graphs = walkArchive(ctx, scan, entries, options);
   } catch (e) {
     scan.rest?.ar.close();
+    // docker save keeps only the platforms pulled while its index lists them all: the rest is
+    // copied with --platform (a new index, a new digest).
+    if (e.code === 'BLOB_UNKNOWN' && /: manifest sha256:[0-9a-f]+ is missing from the archive$/.test(e.message) && !options.platforms?.length) {
+      throw bad('BLOB_UNKNOWN', `${e.message}: an index whose platforms are not all in the archive (docker save keeps only those pulled) ` +
+        'can be copied in part with --platform OS/ARCH');
+    }
     // docker save with the containerd store wrote tarballs holding the manifests alone.
     if (scanned.kind === 'docker-save' && (e.code === 'BLOB_UNKNOWN')) {
       throw bad('ARCHIVE_DEFECT', `${e.message}: docker save wrote a tarball without it (Docker 27.5 with the containerd image store, ${THREADS['missing-blob']}); nothing was copied`);

@@ -130,8 +130,9 @@ const selectImageOf = (...a) => imageArchive.selectImage(...a);
  */
 export async function copyArchiveImages(ctx, env, bytes, picks, options = {}, where = 'the archive') {
   const { core } = ctx;
-  if (options.platforms?.length) {
-    throw new IrelError({ code: 'UNSUPPORTED', side: 'source', message: '--platform with an archive source: not supported (an archive\'s images are copied whole)' });
+  for (const p of options.platforms ?? []) {
+    const r = core.parsePlatform(p);
+    if (!r.ok) throw new IrelError(r.error);
   }
   const { openArchive: openReader } = await import('../archive/archive-file.js');
   imageArchive ??= await import('../archive/image-archive.js');
