@@ -70,6 +70,28 @@ test('a docker save tarball dropped on the page: its two images listed with name
   }
 });
 
+test('an image of the archive unticked is not pushed: only the other goes, under the prefix', async ({ page }) => {
+  const saved = archives.dockerSave.images;
+  await openPage(page, 'thick');
+  await addCredentials(page, internal);
+  await dropFile(page, '#thick-drop', archives.dockerSave.path, { name: 'docker-save.tar', type: 'application/x-tar' });
+  await expect(page.locator('#thick-status')).toContainText('2 images verified');
+  const prefix = `${internal.host}/subset`;
+  await page.getByLabel('Archive target prefix').fill(prefix);
+  const rows = page.locator('#archive-images tbody tr');
+  await page.getByLabel(`Push ${saved[1].names[0]}`).uncheck();
+  await expect(rows.nth(1)).toContainText('not pushed');
+  await expect(rows.nth(1)).toHaveClass(/skipped/);
+  await page.getByRole('button', { name: 'Push images' }).click();
+  await expect(page.locator('#thick-status')).toHaveText('Done: 1 image pushed from docker-save.tar.', { timeout: 60_000 });
+  const pushed = (await repositories()).filter((r) => r.startsWith('subset/'));
+  const irel = await load();
+  expect(pushed).toEqual([irel.mapReference(prefix, saved[0].names[0]).replace(/^[^/]+\//, '').replace(/:[^:]+$/, '')]);
+  // Nothing ticked: nothing to push.
+  await page.getByLabel(`Push ${saved[0].names[0]}`).uncheck();
+  await expect(page.getByRole('button', { name: 'Push images' })).toBeDisabled();
+});
+
 test('an OCI archive of a multi-arch index chosen with the file input: its image, named only by a tag, pushed to the target typed in its row', async ({ page }) => {
   const { oci } = archives;
   await openPage(page, 'thick');

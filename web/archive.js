@@ -29,7 +29,7 @@ export function setupArchive(app, connection, panel, { defaultPrefix, busy }) {
   const body = document.querySelector('#archive-images tbody');
   const state = {
     described: null, // { kind, images } of the worker's describeArchive
-    rows: [], // [{ img, input, hint, row, mapName }] per image, in the archive's order
+    rows: [], // [{ img, input, hint, row, mapName, include }] per image, in the archive's order
     targets: [], // [{ target } | { error }] per row, as update() last computed them
   };
 
@@ -47,7 +47,8 @@ export function setupArchive(app, connection, panel, { defaultPrefix, busy }) {
   function computeTargets() {
     const prefix = prefixInput.value.trim();
     const prefixOk = Boolean(app.irel?.checkPrefix(prefix).ok);
-    const out = state.rows.map(({ img, input, mapName }) => {
+    const out = state.rows.map(({ img, input, mapName, include }) => {
+      if (!include.checked) return { skipped: true };
       const typed = input.value.trim();
       if (typed) {
         const r = app.irel.parse(typed);
@@ -78,8 +79,18 @@ export function setupArchive(app, connection, panel, { defaultPrefix, busy }) {
     err.hidden = !prefixBad;
     err.textContent = prefixBad ? checked.error.message : '';
     state.targets = state.described ? computeTargets() : [];
-    state.rows.forEach(({ input, hint, row, mapName }, n) => {
+    state.rows.forEach(({ input, hint, row, mapName, include }, n) => {
       const t = state.targets[n];
+      row.classList.toggle('skipped', Boolean(t.skipped));
+      input.disabled = Boolean(t.skipped) || (running && Boolean(panel.job?.relocating));
+      include.disabled = running && Boolean(panel.job?.relocating);
+      if (t.skipped) {
+        input.setAttribute('aria-invalid', 'false');
+        hint.textContent = 'not pushed';
+        hint.className = 'hint muted';
+        row.dataset.target = '';
+        return;
+      }
       input.setAttribute('aria-invalid', String(Boolean(t.error) && (input.value.trim() !== '' || !mapName || prefix !== '')));
       input.placeholder = !input.value.trim() && t.target ? t.target : 'registry.example.com/repository:tag';
       hint.textContent = t.error ?? `pushed as ${t.target}${t.typed ? '' : ' (mapped under the prefix)'}`;
@@ -87,10 +98,9 @@ export function setupArchive(app, connection, panel, { defaultPrefix, busy }) {
       row.dataset.target = t.target ?? '';
     });
     const relocating = running && Boolean(panel.job?.relocating);
-    $('archive-push').disabled = running || !state.described || state.targets.some((t) => t.error);
+    $('archive-push').disabled = running || !state.described || state.targets.some((t) => t.error) || state.targets.every((t) => t.skipped);
     $('archive-cancel').disabled = !running;
     prefixInput.disabled = relocating;
-    for (const { input } of state.rows) input.disabled = relocating;
   }
 
   function renderImages() {
@@ -127,8 +137,17 @@ export function setupArchive(app, connection, panel, { defaultPrefix, busy }) {
       hint.id = `${id}-hint`;
       input.setAttribute('aria-describedby', hint.id);
       input.addEventListener('input', () => update());
-      td.append(lab, input, hint);
-      state.rows.push({ img, input, hint, row, mapName });
+      // Every image is pushed unless unticked here.
+      const include = document.createElement('input');
+      Object.assign(include, { id: `${id}-push`, type: 'checkbox', checked: true });
+      const includeLabel = document.createElement('label');
+      includeLabel.htmlFor = include.id;
+      includeLabel.className = 'push-choice';
+      includeLabel.append(include, ' push');
+      include.setAttribute('aria-label', `Push ${label}`);
+      include.addEventListener('change', () => update());
+      td.append(includeLabel, lab, input, hint);
+      state.rows.push({ img, input, hint, row, mapName, include });
       // Its signatures, attestations and SBOMs, each a row under it: they travel with it.
       addReferrerRows(body, img.referrers, (sub) => cell(sub, 'pushed beside its image', { cls: 'muted' }));
     }
@@ -164,7 +183,7 @@ export function setupArchive(app, connection, panel, { defaultPrefix, busy }) {
     reset();
   }
 
-  /** [{ index, target }] of every image, or null (the first row needing a target is focused). */
+  /** [{ index, target }] of every image ticked, or null (the first row needing a target is focused). */
   function picks() {
     update();
     const bad = state.targets.findIndex((t) => t.error);
@@ -172,7 +191,7 @@ export function setupArchive(app, connection, panel, { defaultPrefix, busy }) {
       state.rows[bad].input.focus();
       return null;
     }
-    return state.rows.map(({ img }, n) => ({ index: img.index, target: state.targets[n].target }));
+    return state.rows.flatMap(({ img }, n) => (state.targets[n].skipped ? [] : [{ index: img.index, target: state.targets[n].target }]));
   }
 
   prefixInput.addEventListener('input', () => update());
