@@ -3,6 +3,8 @@
 // same registry behind a shim that implements the API. What the target holds afterwards is read
 // with plain API calls, not with irel.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { load } from 'irel';
@@ -12,6 +14,7 @@ import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { getManifest, listTags, registryHas } from '../helpers/inspect.js';
 import { fallbackTag, pushReferrer, putFallbackIndex, seedSigned, startReferrersShim, TYPES } from '../helpers/referrers.js';
 import { startRegistry } from '../helpers/registry.js';
+import { makeTempDir, removeDir } from '../helpers/util.js';
 import { pushImage, pushIndex } from '../helpers/seed.js';
 
 const listedIn = async (reg, repo, subject) => {
@@ -187,6 +190,20 @@ describe('irel copy with referrers (CLI)', () => {
       /referrer sha256:[0-9a-f]{64} \(application\/vnd\.in-toto\+json\) of sha256:[0-9a-f]{64} not copied: .*\[UNSUPPORTED\]/],
     ['the same with --referrers best-effort: exit 0', ['cli/ecr2:v1', 'ecr'], ['--referrers', 'best-effort'], 0, /not copied/],
   ];
+  it('bundle images of a thin bundle lists each image\'s referrers, found in its registry', async () => {
+    const dir = await makeTempDir('irel-thin-ref-');
+    const bundle = join(dir, 'bundle.json');
+    writeFileSync(bundle, JSON.stringify({ name: 'thin', invocationImages: [{ imageType: 'docker', image: signed.image.ref }] }));
+    const r = await runIrel(['bundle', 'images', bundle]);
+    assert.equal(r.status, 0, r.stderr);
+    const [line] = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(sorted(line.referrers.map((x) => x.digest)), sorted([signed.sig, signed.att, signed.attSig, signed.sbom, signed.cosign].map((x) => x.digest)));
+    assert.equal(line.referrers.find((x) => x.digest === signed.attSig.digest).subject, signed.att.digest);
+    const none = await runIrel(['bundle', 'images', '--no-referrers', bundle]);
+    assert.deepEqual(JSON.parse(none.stdout).referrers, []);
+    await removeDir(dir);
+  });
+
   for (const [name, [repo, via], flags, status, stderrRe, stdoutRe] of cases) {
     it(name, async () => {
       const host = via === 'ecr' ? ecr.host : dst.host;

@@ -100,7 +100,7 @@ async function checkReferrers(ctx, v, referrers, options) {
   }
 }
 
-/** Each image of a thin bundle, looked up in its registry: { image, digest, mediaType, size, platforms, blobs }. */
+/** Each image of a thin bundle, looked up in its registry: { image, digest, mediaType, size, platforms, blobs, referrers }. */
 export async function describeThinBundle(ctx, bytes, options = {}) {
   const bundle = readBundle(ctx.core, bytes);
   const out = [];
@@ -109,7 +109,8 @@ export async function describeThinBundle(ctx, bytes, options = {}) {
     if (!image.relocatable || seen.has(image.image)) continue;
     seen.add(image.image);
     const { describeImage } = await import('../transfer/describe-image.js');
-    out.push({ ...(await describeImage(ctx, pinnedSource(ctx.core, image), options)), image: image.image });
+    const described = await describeImage(ctx, pinnedSource(ctx.core, image), { ...options, listReferrers: options.referrers !== false });
+    out.push({ ...described, image: image.image, referrers: described.referrers ?? [] });
   }
   return out;
 }
