@@ -293,7 +293,7 @@ export interface BundleImageDescription {
   size: number;
   platforms: string[];
   blobs: number;
-  /** Thick bundles: the referrers the archive carries for the image (none with referrers: false). */
+  /** Its referrers: those a thick bundle carries, or those its registry lists for a thin bundle (none with referrers: false). */
   referrers?: BundleReferrer[];
 }
 
