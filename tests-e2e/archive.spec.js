@@ -92,6 +92,29 @@ test('an image of the archive unticked is not pushed: only the other goes, under
   await expect(page.getByRole('button', { name: 'Push images' })).toBeDisabled();
 });
 
+test('a docker save tarball of Docker 24 (layer tars, no manifest): converted in the page, said so, pushed with the config kept, the digest the page computed confirmed', async ({ page }) => {
+  const { legacy } = archives;
+  await openPage(page, 'thick');
+  await addCredentials(page, internal);
+  await dropFile(page, '#thick-drop', legacy.path, { name: 'docker24.tar', type: 'application/x-tar' });
+  await expect(page.locator('#thick-status')).toContainText('1 image verified');
+  await expect(page.locator('#archive-title')).toHaveText('Images in docker24.tar, a docker save tarball of Docker 24 or older (its images are converted, with new digests)');
+  const row = page.locator('#archive-images tbody tr').first();
+  const computed = await row.locator('td[data-digest]').getAttribute('data-digest');
+  await page.getByLabel('Archive target prefix').fill(`${internal.host}/docker24`);
+  await page.getByRole('button', { name: 'Push images' }).click();
+  await expect(page.locator('#thick-status')).toHaveText('Done: 1 image pushed from docker24.tar.', { timeout: 60_000 });
+  await expect(page.locator('#archive-result-table td[data-preserved="true"]')).toHaveCount(1);
+  const target = await row.getAttribute('data-target');
+  const raw = await skopeoInspectRaw(target, internal);
+  expect(sha256(raw)).toBe(computed);
+  const manifest = JSON.parse(raw.toString());
+  expect(manifest.mediaType).toBe('application/vnd.docker.distribution.manifest.v2+json');
+  expect(manifest.config.digest).toBe(legacy.images[0].config);
+  expect(manifest.layers.every((l) => l.mediaType === 'application/vnd.docker.image.rootfs.diff.tar.gzip')).toBe(true);
+  await shot(page, 'archive-6-docker24-converted');
+});
+
 test('an OCI archive of a multi-arch index chosen with the file input: its image, named only by a tag, pushed to the target typed in its row', async ({ page }) => {
   const { oci } = archives;
   await openPage(page, 'thick');

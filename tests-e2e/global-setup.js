@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync }
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { dockerSaveDefect, dockerSaveOci, skopeoOciArchive } from '../tests/helpers/archives.js';
+import { dockerSaveDefect, dockerSaveLegacy, dockerSaveOci, skopeoOciArchive } from '../tests/helpers/archives.js';
 import { startDialectProxy } from '../tests/helpers/dialect-proxy.js';
 import { startFaultProxy } from '../tests/helpers/fault-proxy.js';
 import { startRegistry } from '../tests/helpers/registry.js';
@@ -153,10 +153,13 @@ export default async function globalSetup() {
     const dockerSave = await dockerSaveOci([{ reg: upstream, ref: images.web.ref }, { reg: upstream, ref: images.db.ref }], join(tmp, 'docker-save.tar'));
     const ociArchive = await skopeoOciArchive(upstream, images.hello.ref, join(tmp, 'hello-oci.tar'), { all: true });
     const defect = await dockerSaveDefect('manifests-null', [{ reg: upstream, ref: images.web.ref }], join(tmp, 'docker-save-defect.tar'));
+    // A docker save of Docker 24 (no OCI layout: layer tars), converted in the page.
+    const legacy = await dockerSaveLegacy([{ reg: upstream, ref: images.db.ref }], join(tmp, 'docker-save-legacy.tar'));
     state.archives = {
       dockerSave: { path: dockerSave.path, images: dockerSave.images.map((i) => ({ names: i.names, digest: i.digest })) },
       oci: { path: ociArchive.path, name: ociArchive.name, digest: ociArchive.digest, mediaType: ociArchive.mediaType },
       defect: { path: defect.path, kind: defect.kind, thread: defect.thread },
+      legacy: { path: legacy.path, images: legacy.images.map((i) => ({ names: i.names, config: i.config.digest })) },
     };
     const stateFile = join(tmp, 'state.json');
     writeFileSync(stateFile, JSON.stringify(state, null, 2));
