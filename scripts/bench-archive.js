@@ -9,11 +9,11 @@
 // Asserts nothing; exits non-zero only if a step fails.
 import { spawnSync } from 'node:child_process';
 import { rmSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { dockerSaveOci } from '../tests/helpers/archives.js';
+import { clearSkopeoCache, timed } from './lib/measure.js';
 import { startRegistry } from '../tests/helpers/registry.js';
 import { pushImage } from '../tests/helpers/seed.js';
 import { makeTempDir, removeDir } from '../tests/helpers/util.js';
@@ -23,19 +23,9 @@ const LAYERS = Number(process.env.BENCH_ARCHIVE_LAYERS ?? 8);
 const LAYER_MIB = Number(process.env.BENCH_ARCHIVE_LAYER_MIB ?? 128);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CLI = fileURLToPath(new URL('../wasm/js/cli/main.js', import.meta.url));
-const SKOPEO_CACHES = ['/var/lib/containers/cache/blob-info-cache-v1.boltdb',
-  join(homedir(), '.local/share/containers/cache/blob-info-cache-v1.boltdb')];
-
-function timed(cmd, args) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const last = r.stderr.trim().split('\n').pop();
-  const [seconds, kib] = last.split(' ').map(Number);
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
-  return { seconds, rssMiB: kib / 1024 };
-}
 const irel = (src, dst) => timed(process.execPath, [CLI, 'copy', '--quiet', src, dst]);
 const skopeo = (src, dst) => {
-  for (const f of SKOPEO_CACHES) rmSync(f, { force: true });
+  clearSkopeoCache();
   return timed('skopeo', ['copy', '--all', '--preserve-digests', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', src, dst]);
 };
 const withRegistry = async (fn) => {

@@ -6,13 +6,11 @@
 // from what an earlier run left there (skopeo's blob-info cache would otherwise mount blobs).
 // Asserts nothing; exits non-zero only if a copy fails.
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { startRegistry } from '../tests/helpers/registry.js';
 import { load } from '../wasm/js/node.js';
+import { clearSkopeoCache, timed } from './lib/measure.js';
 import { pushImage } from '../tests/helpers/seed.js';
 
 const MiB = 1024 * 1024;
@@ -21,23 +19,12 @@ const LAYER_MIB = Number(process.env.BENCH_LAYER_MIB ?? 128);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CLI = fileURLToPath(new URL('../wasm/js/cli/main.js', import.meta.url));
 
-function timed(cmd, args) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const last = r.stderr.trim().split('\n').pop();
-  const [seconds, kib] = last.split(' ').map(Number);
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
-  return { seconds, rssMiB: kib / 1024 };
-}
 
 // BENCH_JOBS: irel's --jobs; unset, its default (as users run it).
 const JOBS = process.env.BENCH_JOBS ? ['--jobs', process.env.BENCH_JOBS] : [];
 const irel = (src, dst) => timed(process.execPath, [CLI, 'copy', '--quiet', ...JOBS, src, dst]);
-// skopeo 1.9 keeps a blob-info cache (as root, then rootless): removed before every run, or it
-// would mount blobs it saw before.
-const SKOPEO_CACHES = ['/var/lib/containers/cache/blob-info-cache-v1.boltdb',
-  join(homedir(), '.local/share/containers/cache/blob-info-cache-v1.boltdb')];
 const skopeo = (src, dst) => {
-  for (const f of SKOPEO_CACHES) rmSync(f, { force: true });
+  clearSkopeoCache(); // or it would mount blobs it saw before
   return skopeoRun(src, dst);
 };
 const skopeoRun = (src, dst) => timed('skopeo', ['copy', '--all', '--preserve-digests', '--quiet',
