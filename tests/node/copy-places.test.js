@@ -5,6 +5,7 @@
 // read with skopeo; archives irel writes are read back by skopeo. Defects docker save was seen to
 // write are refused by name with nothing pushed.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -20,6 +21,23 @@ import { makeTempDir, removeDir } from '../helpers/util.js';
 const digestAt = async (reg, ref) => sha256(await skopeoInspectRaw(`${reg.host}/${ref}`, reg));
 const catalog = async (reg) => JSON.parse(await (await fetch(`${reg.url}/v2/_catalog?n=1000`)).text()).repositories ?? [];
 const copied = (r) => /with content digest (sha256:[0-9a-f]{64})/.exec(r.stdout)?.[1];
+
+// A tar written by Python's tarfile from [(name, bytes | symlink target)]: entries no tar tool
+// would write from a directory (links out, "..").
+function pyTar(dir, name, entries) {
+  const file = join(dir, name);
+  const r = spawnSync('python3', ['-c', `import tarfile,io
+t=tarfile.open(${JSON.stringify(file)},'w')
+for n,d in ${entries}:
+  i=tarfile.TarInfo(n)
+  if isinstance(d,str):
+    i.type=tarfile.SYMTYPE; i.linkname=d; t.addfile(i)
+  else:
+    i.size=len(d); t.addfile(i,io.BytesIO(d))
+t.close()`]);
+  assert.equal(r.status, 0, String(r.stderr));
+  return file;
+}
 
 describe('irel copy between places', () => {
   let tmp;
@@ -268,6 +286,13 @@ describe('irel copy between places', () => {
       ['a name the archive does not hold', () => [`oci-archive:${d}/one.tar:nope`, 'x/y:1'], /no image "nope" .*it has: 0: .*\[ARCHIVE_IMAGE_NOT_FOUND\]/, 1],
       ['--all from a registry', () => ['--all', 'a/b:1', 'x/y:1'], /--all copies every image of an archive/, 2],
       ['":@N" on a target', () => ['a/b:1', `oci:${d}/t:@1`], /picks a source's image/, 1],
+      ['an OCI archive holding a symbolic link', () => [`oci-archive:${pyTar(d, 'link.tar', "[('oci-layout',b'{}'),('evil','/etc/passwd')]")}`, 'x/y:1'],
+        /archive entry evil is a symlink.*\[ARCHIVE_ENTRY_UNSAFE\]/, 1],
+      ['an OCI archive with a ".." entry', () => [`oci-archive:${pyTar(d, 'dotdot.tar', "[('oci-layout',b'{}'),('../escape',b'x')]")}`, 'x/y:1'],
+        /\.\.\/escape.*\[ARCHIVE_ENTRY_UNSAFE\]/, 1],
+      ['a legacy docker save whose layer is a link out of the archive', () => [`docker-archive:${pyTar(d, 'legacy-link.tar',
+        `[('${'a'.repeat(64)}.json',b'{}'),('manifest.json',b'[{"Config":"${'a'.repeat(64)}.json","Layers":["l/layer.tar"]}]'),('l/layer.tar','/etc/passwd')]`)}`, 'x/y:1'],
+        /is a link that leaves the archive \[ARCHIVE_ENTRY_UNSAFE\]/, 1],
       ['an archive into a folder that does not exist: refused before copying', () => ['a/b:1', `oci-archive:${d}/no/such/dir/x.tar`], /is not a directory \[TARGET_INVALID\]/, 1],
       ['an archive onto a directory', () => ['a/b:1', `oci-archive:${d}`], /is a directory: an archive is a file .*\[TARGET_INVALID\]/, 1],
     ];
