@@ -71,7 +71,8 @@ export function setupCheck(app, connection) {
       cell(row, v.relocated, { cls: 'mono' });
       const verdict = cell(row, v.ok ? 'ok' : 'FAIL', { cls: v.ok ? 'ok verdict' : 'bad verdict' });
       verdict.dataset.ok = String(v.ok);
-      const referrers = v.ok && v.referrers?.length ? ` and its ${plural(v.referrers.length, 'referrer')}` : '';
+      const referrers = v.ok && v.referrers?.length ? ` and its ${plural(v.referrers.length, 'referrer')}`
+        : v.ok && v.referrersUnchecked ? ` (${v.referrersUnchecked})` : '';
       cell(row, v.ok ? (v.digest ? `registry has ${v.digest}${referrers}` : online ? '' : 'valid (offline check)') : v.problem, { cls: v.ok && v.digest ? 'mono' : '' });
     }
     $('check-summary').textContent = `${plural(verdicts.length, 'image')}: ${failed ? `${failed} FAIL` : 'all ok'} (${online ? 'online' : 'offline'} check of ${bundle.name})`;

@@ -204,6 +204,40 @@ describe('irel copy with referrers (CLI)', () => {
     await removeDir(dir);
   });
 
+  it('bundle check --online of a thin bundle looks for each referrer at the target; one missing fails it', async () => {
+    const dir = await makeTempDir('irel-thin-check-');
+    const bundle = join(dir, 'bundle.json');
+    writeFileSync(bundle, JSON.stringify({ name: 'thin', images: { app: { image: signed.image.ref, contentDigest: signed.image.digest } } }));
+    for (const [prefix, flags, status, re] of [
+      [`${dst.host}/thin-all`, [], 0, /^ok .* \(5 referrers present\)$/m],
+      [`${dst.host}/thin-none`, ['--no-referrers'], 1, /^FAIL .*: 5 of 5 referrers missing at the target: /m],
+    ]) {
+      const mapping = join(dir, `${prefix.split('/').pop()}.json`);
+      const moved = await runIrel(['bundle', 'relocate', bundle, '-r', prefix, '-o', mapping, '-q', ...flags]);
+      assert.equal(moved.status, 0, moved.stderr);
+      const check = await runIrel(['bundle', 'check', bundle, mapping, '--online']);
+      assert.equal(check.status, status, check.stdout + check.stderr);
+      assert.match(check.stdout, re);
+    }
+    await removeDir(dir);
+  });
+
+  it('bundle check --online of a thin bundle whose registry cannot be reached: the image checked, its referrers said unchecked', async () => {
+    const gone = await startRegistry();
+    const image = await pushImage(gone, 'gone/app:v1', { layers: [400] });
+    const dir = await makeTempDir('irel-thin-gone-');
+    const bundle = join(dir, 'bundle.json');
+    writeFileSync(bundle, JSON.stringify({ name: 'gone', images: { app: { image: image.ref, contentDigest: image.digest } } }));
+    const mapping = join(dir, 'mapping.json');
+    const moved = await runIrel(['bundle', 'relocate', bundle, '-r', `${dst.host}/gone`, '-o', mapping, '-q']);
+    assert.equal(moved.status, 0, moved.stderr);
+    await gone.stop();
+    const check = await runIrel(['bundle', 'check', bundle, mapping, '--online']);
+    assert.equal(check.status, 0, check.stdout + check.stderr);
+    assert.match(check.stdout, new RegExp(`^ok .* ${image.digest} \\(its referrers were not checked: .*\\)$`, 'm'));
+    await removeDir(dir);
+  });
+
   for (const [name, [repo, via], flags, status, stderrRe, stdoutRe] of cases) {
     it(name, async () => {
       const host = via === 'ecr' ? ecr.host : dst.host;

@@ -275,6 +275,8 @@ export interface MappingVerdict {
   digest?: string;
   /** Online, a thick bundle's referrers of this image, each looked for at the target (one missing fails the verdict). */
   referrers?: { digest: string; artifactType: string; tag?: string; present: boolean; problem?: string }[];
+  /** Online, a thin bundle's image whose registry could not list its referrers: why they were not checked. */
+  referrersUnchecked?: string;
 }
 
 export type BundleInput = string | Uint8Array;

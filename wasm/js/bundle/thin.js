@@ -69,10 +69,28 @@ export async function checkBundleMapping(ctx, bundleBytes, mappingBytes, options
       v.ok = false;
       v.problem = e.message;
     }
-    const referrers = options.referrersByImage?.get(v.image);
-    if (v.ok && referrers?.length) await checkReferrers(ctx, v, referrers, options);
+    if (!v.ok) continue;
+    // A thick bundle's referrers come from its archive; a thin bundle's from its images'
+    // registries, which a check run where they cannot be reached does without (said so).
+    let referrers = options.referrersByImage?.get(v.image);
+    if (!options.referrersByImage && options.referrers !== false) {
+      try {
+        referrers = await sourceReferrers(ctx, bundle, v.image, options);
+      } catch (e) {
+        v.referrersUnchecked = `its referrers were not checked: ${e.message}`;
+      }
+    }
+    if (referrers?.length) await checkReferrers(ctx, v, referrers, options);
   }
   return r.verdicts;
+}
+
+// The referrers a thin bundle's image has in its registry (pinned to the bundle's digest).
+async function sourceReferrers(ctx, bundle, image, options) {
+  const entry = bundle.images.find((i) => i.image === image);
+  const { describeImage } = await import('../transfer/describe-image.js');
+  const described = await describeImage(ctx, pinnedSource(ctx.core, entry), { ...options, listReferrers: true });
+  return described.referrers;
 }
 
 // Whether each referrer the bundle carries for an image is at the target, in the relocated

@@ -138,7 +138,8 @@ export const bundleCommand = {
       try {
         const verdicts = await opened.check(mapping, { ...opts, ...withReferrers, online: !!values.online });
         for (const v of verdicts) {
-          const referrers = v.ok && v.referrers?.length ? ` (${v.referrers.length} referrer${v.referrers.length === 1 ? '' : 's'} present)` : '';
+          const referrers = v.ok && v.referrers?.length ? ` (${v.referrers.length} referrer${v.referrers.length === 1 ? '' : 's'} present)`
+            : v.ok && v.referrersUnchecked ? ` (${v.referrersUnchecked})` : '';
           io.stdout.write(`${v.ok ? 'ok  ' : 'FAIL'} ${v.image} -> ${v.relocated || '(none)'}${v.ok ? (v.digest ? ` ${v.digest}` : '') : `: ${v.problem}`}${referrers}\n`);
         }
         return verdicts.every((v) => v.ok) ? 0 : 1;
