@@ -20,6 +20,7 @@ import { pushImage } from '../tests/helpers/seed.js';
 import { launchChromium } from './lib/chromium-pipe.js';
 import { profileWorkers } from './lib/cpu-profile.js';
 import { cpuDelta, cpuSnapshot, formatCpu } from './lib/cpu-usage.js';
+import { timed } from './lib/measure.js';
 import { startReportSink } from './lib/report-sink.js';
 
 const MiB = 1024 * 1024;
@@ -36,15 +37,6 @@ const KEEP = process.env.BENCH_THICK_KEEP;
 const PROFILE_WORKER = process.env.BENCH_THICK_PROFILE === '1';
 // BENCH_THICK_CLI=0 skips the CLI and the floor (for iterating on the page alone).
 const CLI_RUNS = process.env.BENCH_THICK_CLI !== '0';
-
-function timed(cmd, args, { shell = false } = {}) {
-  const argv = shell ? ['bash', '-c', cmd] : [cmd, ...args];
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const last = r.stderr.trim().split('\n').pop();
-  const [seconds, kib] = last.split(' ').map(Number);
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}):\n${r.stderr}`);
-  return { seconds, rssMiB: kib / 1024 };
-}
 
 async function makeBundle(gib, tmp) {
   const kept = KEEP && join(KEEP, `b${gib}.tgz`);
